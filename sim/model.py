@@ -1,0 +1,406 @@
+"""EcosystemModel: builds the ecosystem, runs the monthly step order, records the numbers.
+
+Step order (DESIGN section 3; this layer implements the production part):
+1. shocks start or end; 3. final demand; 4. orders flow upstream; 5. production flows
+downstream with rationing; 9. adaptation (re-weighting, search for new sellers,
+capacity); 10. data collection.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from sim.agents import ChainLeader, Firm, SpecializedSME, Supplier
+from sim.metrics import StepRecorder
+from sim.network import KIND_NAMES, LEADER, SME, SUPPLIER, generate_network
+from sim.scenario import Scenario, scenario_from_flat
+from sim.shocks import ShockSchedule
+from sim.supply import (
+    DAYS_PER_MONTH,
+    MarketFlows,
+    SupplyRules,
+    SupplyState,
+    adjust_capacity,
+    clear_market,
+    reweight_orders,
+    searches_due,
+    steady_state_demand,
+)
+
+# independent random streams, so a shock never shifts the draws of another process
+STREAMS = ("network", "shock_targets", "demand", "productivity", "decisions")
+
+SERIES = (
+    "final_demand",
+    "output",
+    "unmet_demand",
+    "value_added",
+    "value_added_leader",
+    "value_added_sme",
+    "value_added_supplier",
+    "gross_output_leader",
+    "gross_output_sme",
+    "gross_output_supplier",
+    "orders_sme",
+    "orders_supplier",
+    "employment",
+    "employment_leader",
+    "employment_sme",
+    "employment_supplier",
+    "capacity_lost_share",
+    "disrupted_firms",
+    "fill_rate_leader",
+    "fill_rate_sme",
+    "inventory_days_leader",
+    "inventory_days_sme",
+    "foreign_input_share",
+    "sourcing_hhi",
+    "searches_active",
+    "supply_links",
+)
+
+
+def seed_sequence(rng: Any) -> np.random.SeedSequence:
+    """The root of all of a run's random numbers."""
+    if isinstance(rng, np.random.SeedSequence):
+        return rng
+    if rng is None:
+        return np.random.SeedSequence()
+    if isinstance(rng, np.random.Generator):
+        return np.random.SeedSequence(int(rng.integers(2**63)))
+    return np.random.SeedSequence(int(rng))
+
+
+class EcosystemModel(mesa.Model):
+    """An ecosystem of chain leaders, specialized SMEs and suppliers; one step is one month.
+
+    Build it from a validated scenario, or from flat keyword parameters
+    (`EcosystemModel(n_smes=300, standardization=0.5, rng=1)`) for generic drivers.
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario | None = None,
+        rng: Any = None,
+        *,
+        agent_data: bool = False,
+        record_from: int = 0,
+        **params: Any,
+    ) -> None:
+        if scenario is None:
+            scenario = scenario_from_flat(**params)
+        elif params:
+            raise TypeError("give a scenario or keyword parameters, not both")
+        self.scenario = scenario
+        self.seed_seq = seed_sequence(rng)
+        streams = dict(zip(STREAMS, self.seed_seq.spawn(len(STREAMS)), strict=True))
+        super().__init__(rng=np.random.default_rng(streams["decisions"]))
+        self._noise_roots = {name: streams[name] for name in ("demand", "productivity")}
+
+        eco, prod, dem, ada, pol = (
+            scenario.ecosystem,
+            scenario.production,
+            scenario.demand,
+            scenario.adaptation,
+            scenario.policy,
+        )
+        self.network = net = generate_network(eco, np.random.default_rng(streams["network"]))
+        assert np.array_equal(net.firms_of_kind[LEADER], np.arange(eco.n_leaders)), (
+            "leaders come first"
+        )
+        self.rules = SupplyRules(
+            inventory_months=prod.inventory_days / DAYS_PER_MONTH,
+            inventory_adjustment=prod.inventory_adjustment,
+            expectation_smoothing=prod.expectation_smoothing,
+            rationing=prod.rationing,
+        )
+
+        # the steady state: every firm produces what its customers need, inventories on target
+        self.base_final_demand = dem.final_demand * net.leader_share
+        demand0 = steady_state_demand(net, self.base_final_demand)
+        inventory0 = self.rules.inventory_months * net.slot_coef * demand0[net.slot_firm]
+        self.supply = SupplyState(
+            capacity=np.maximum(demand0 * (1.0 + eco.capacity_slack), 1e-9),
+            expected_demand=demand0.copy(),
+            inventory=inventory0,
+            low_fill_months=np.zeros(net.n_slots, dtype=np.int64),
+            search_timer=np.full(net.n_slots, np.nan),
+        )
+        self.normal_output = demand0
+        self._set_prices()
+
+        spec = net.specificity[net.slot_product]
+        softness = 1.0 - spec * (1.0 - ada.specific_reweight_factor) * (1.0 - pol.standardization)
+        self.reweight_speed = ada.reweight_speed * softness
+        self.search_months = (
+            ada.search_months
+            * (1.0 + ada.specificity_search_penalty * spec)
+            * (1.0 - 0.5 * pol.standardization)
+            * (1.0 - 0.5 * pol.matching_efficiency)
+        )
+
+        self.shocks = ShockSchedule(
+            scenario.shocks,
+            net,
+            self.supply.capacity,
+            np.random.default_rng(streams["shock_targets"]),
+        )
+        self._demand_noise = np.zeros(eco.n_leaders)
+        self.flows: MarketFlows | None = None
+        self.horizon = scenario.steps
+        self.recorder = StepRecorder(scenario.steps, SERIES)
+        self.record_from = record_from
+        self.cum_value_added = np.zeros(net.n_firms)  # per firm, from month `record_from` on
+        self.agent_data = agent_data
+        self._agent_frames: list[pd.DataFrame] = []
+
+        # agents: the readable face of every firm, created in bulk; firm_agents[i] is firm i
+        self.firm_agents: list[Firm] = []
+        for kind, cls in ((LEADER, ChainLeader), (SME, SpecializedSME), (SUPPLIER, Supplier)):
+            ids = net.firms_of_kind[kind]
+            self.firm_agents.extend(cls.create_agents(self, len(ids), firm_id=ids))
+        self.running = True
+
+    # ------------------------------------------------------------ prices and value
+    def _set_prices(self) -> None:
+        """Base prices: raw inputs cost 1; each tier prices at input cost / (1 - value-added share)."""
+        net, prod = self.network, self.scenario.production
+        n_c = net.n_components
+        product_price = np.ones(net.n_products)
+        sme_slots = net.kind[net.slot_firm] == SME
+        cost = np.zeros(net.n_firms)
+        np.add.at(
+            cost,
+            net.slot_firm[sme_slots],
+            net.slot_coef[sme_slots] * product_price[net.slot_product[sme_slots]],
+        )
+        sme = net.firms_of_kind[SME]
+        comp_cost = np.zeros(n_c)
+        comp_cost[net.product[sme]] = cost[sme]  # every SME of a category has the same recipe
+        product_price[:n_c] = comp_cost / (1.0 - prod.value_added_share_sme)
+        leader_slots = net.kind[net.slot_firm] == LEADER
+        leader_cost = np.zeros(net.n_firms)
+        np.add.at(
+            leader_cost,
+            net.slot_firm[leader_slots],
+            net.slot_coef[leader_slots] * product_price[net.slot_product[leader_slots]],
+        )
+        self.product_price = product_price
+        self.price = np.where(
+            net.kind == LEADER, leader_cost / (1.0 - prod.value_added_share_leader), 0.0
+        )
+        self.price[net.kind != LEADER] = product_price[net.product[net.kind != LEADER]]
+        va_share = np.select(
+            [net.kind == LEADER, net.kind == SME],
+            [prod.value_added_share_leader, prod.value_added_share_sme],
+            1.0,
+        )
+        self.value_added_per_unit = va_share * self.price
+        jobs = np.select(
+            [net.kind == LEADER, net.kind == SME],
+            [prod.jobs_per_value_added_leader, prod.jobs_per_value_added_sme],
+            prod.jobs_per_value_added_supplier,
+        )
+        self.jobs_per_unit = jobs * self.value_added_per_unit
+
+    # ------------------------------------------------------------ exogenous noise
+    def _noise(self, stream: str, t: int) -> np.random.Generator:
+        """A fresh generator per stream and month: draws never depend on what happened before."""
+        root = self._noise_roots[stream]
+        return np.random.default_rng(
+            np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, t))
+        )
+
+    def final_demand_now(self, t: int) -> np.ndarray:
+        dem = self.scenario.demand
+        rho, sigma = dem.noise_persistence, dem.noise_sigma
+        shock = self._noise("demand", t).standard_normal(len(self.base_final_demand))
+        self._demand_noise = rho * self._demand_noise + sigma * np.sqrt(1.0 - rho**2) * shock
+        trend = (1.0 + dem.growth_per_year) ** (t / 12.0)
+        return self.shocks.final_demand(
+            self.base_final_demand * trend * np.exp(self._demand_noise), t
+        )
+
+    def productivity_now(self, t: int) -> np.ndarray:
+        sigma = self.scenario.production.productivity_sigma
+        z = self._noise("productivity", t).standard_normal(self.network.n_firms)
+        return np.exp(sigma * z - 0.5 * sigma**2)
+
+    # ------------------------------------------------------------ the month
+    @property
+    def month(self) -> int:
+        """0-based month being (or last) simulated."""
+        return self.steps - 1
+
+    def step(self) -> None:
+        t = self.month
+        net, state = self.network, self.supply
+        # 1. shocks
+        self.capacity_loss = self.shocks.capacity_loss(t)
+        # 3. demand
+        final_demand = self.final_demand_now(t)
+        # 4-5. orders upstream, production downstream
+        effective = state.capacity * (1.0 - self.capacity_loss) * self.productivity_now(t)
+        self.effective_capacity = effective
+        flows = clear_market(net, state, final_demand, effective, self.rules)
+        self.flows = flows
+        # 9. adaptation
+        self._adapt(flows)
+        # 10. data
+        self._record(flows, final_demand)
+        if self.steps >= self.horizon:
+            self.running = False
+
+    def _adapt(self, flows: MarketFlows) -> None:
+        net, state, ada = self.network, self.supply, self.scenario.adaptation
+        reweight_orders(net, flows.link_fill, self.reweight_speed, ada.weight_reversion)
+        due = searches_due(
+            state, flows.slot_fill, ada.search_trigger_fill, ada.search_patience, self.search_months
+        )
+        if len(due):
+            self._qualify_new_sellers(due)
+        adjust_capacity(
+            state,
+            self.scenario.ecosystem.capacity_slack,
+            self.scenario.production.capacity_adjustment,
+        )
+
+    def _qualify_new_sellers(self, due: np.ndarray) -> None:
+        """Buyers whose search ended pick a new seller among available, not yet used ones."""
+        net, state = self.network, self.supply
+        available = self.capacity_loss < 0.5
+        spare = self.effective_capacity - self.flows.demand
+        new_slots, new_sellers = [], []
+        for k in due:
+            product = int(net.slot_product[k])
+            current = net.link_seller[net.link_slot == k]
+            candidates = net.sellers_of(product)
+            candidates = candidates[available[candidates] & ~np.isin(candidates, current)]
+            buyer = self.firm_agents[int(net.slot_firm[k])]
+            choice = buyer.choose_new_seller(candidates, spare[candidates])
+            if choice is None:  # nobody to qualify: search again
+                state.search_timer[k] = self.search_months[k]
+                continue
+            new_slots.append(k)
+            new_sellers.append(choice)
+            state.search_timer[k] = np.nan
+            state.low_fill_months[k] = 0
+        net.add_links(
+            np.asarray(new_slots, dtype=np.int64), np.asarray(new_sellers, dtype=np.int64)
+        )
+
+    # ------------------------------------------------------------ data collection
+    def _record(self, flows: MarketFlows, final_demand: np.ndarray) -> None:
+        net, state = self.network, self.supply
+        kind = net.kind
+        out = flows.output
+        price = self.price
+        leaders = net.firms_of_kind[LEADER]
+        va = self.value_added_per_unit * out
+        jobs = self.jobs_per_unit * (
+            self.scenario.production.fixed_labor_share
+            * state.capacity
+            / (1.0 + self.scenario.ecosystem.capacity_slack)
+            + (1.0 - self.scenario.production.fixed_labor_share) * out
+        )
+        if self.month >= self.record_from:
+            self.cum_value_added += va
+        by_kind = {t: kind == t for t in KIND_NAMES}
+        slot_kind = kind[net.slot_firm]
+        seller_foreign = net.foreign[flows.link_seller]
+        raw_links = net.slot_product[flows.link_slot] >= net.n_components
+        raw_delivered = flows.link_delivered[raw_links].sum()
+        expected_use = net.slot_coef * state.expected_demand[net.slot_firm]
+
+        def ratio(a: float, b: float) -> float:
+            return float(a / b) if b > 0 else np.nan
+
+        slot_weight_sq = np.bincount(
+            flows.link_slot, weights=flows.link_weight**2, minlength=net.n_slots
+        )
+        values = {
+            "final_demand": float(final_demand @ price[leaders]),
+            "output": float(out[leaders] @ price[leaders]),
+            "unmet_demand": float((final_demand - out[leaders]) @ price[leaders]),
+            "value_added": float(va.sum()),
+            "orders_sme": float(flows.demand[by_kind[SME]] @ price[by_kind[SME]]),
+            "orders_supplier": float(flows.demand[by_kind[SUPPLIER]] @ price[by_kind[SUPPLIER]]),
+            "employment": float(jobs.sum()),
+            "capacity_lost_share": ratio(
+                float(self.capacity_loss @ state.capacity), float(state.capacity.sum())
+            ),
+            "disrupted_firms": float((self.capacity_loss > 0).sum()),
+            "foreign_input_share": ratio(
+                float(flows.link_delivered[raw_links & seller_foreign].sum()), float(raw_delivered)
+            ),
+            "sourcing_hhi": ratio(
+                float(slot_weight_sq @ flows.slot_order), float(flows.slot_order.sum())
+            ),
+            "searches_active": float((~np.isnan(state.search_timer)).sum()),
+            "supply_links": float(len(flows.link_slot)),
+        }
+        for t, name in KIND_NAMES.items():
+            m = by_kind[t]
+            values[f"value_added_{name}"] = float(va[m].sum())
+            values[f"gross_output_{name}"] = float(out[m] @ price[m])
+            values[f"employment_{name}"] = float(jobs[m].sum())
+        for t, name in ((LEADER, "leader"), (SME, "sme")):
+            m = slot_kind == t
+            values[f"fill_rate_{name}"] = ratio(
+                float(flows.slot_received[m].sum()), float(flows.slot_order[m].sum())
+            )
+            values[f"inventory_days_{name}"] = DAYS_PER_MONTH * ratio(
+                float(state.inventory[m].sum()), float(expected_use[m].sum())
+            )
+        self.recorder.record(values)
+        if self.agent_data:
+            self._agent_frames.append(self._agent_snapshot(flows))
+
+    def _agent_snapshot(self, flows: MarketFlows) -> pd.DataFrame:
+        net = self.network
+        inventory = np.bincount(net.slot_firm, weights=self.supply.inventory, minlength=net.n_firms)
+        return pd.DataFrame(
+            {
+                "step": np.full(net.n_firms, self.month, dtype=np.int32),
+                "firm_id": np.arange(net.n_firms, dtype=np.int32),
+                "type": pd.Categorical.from_codes(
+                    net.kind, [KIND_NAMES[k] for k in sorted(KIND_NAMES)]
+                ),
+                "product": net.product.astype(np.int32),
+                "foreign": net.foreign,
+                "orders_received": flows.demand,
+                "output": flows.output,
+                "sales": flows.output * self.price,
+                "value_added": flows.output * self.value_added_per_unit,
+                "capacity": self.supply.capacity.copy(),
+                "capacity_lost": self.capacity_loss,
+                "input_inventory": inventory,
+            }
+        )
+
+    # ------------------------------------------------------------ results
+    def timeseries(self) -> pd.DataFrame:
+        """One row a month: the per-step series (values at base prices)."""
+        return self.recorder.frame()
+
+    def agent_panel(self) -> pd.DataFrame:
+        """Per-firm panel, one row per firm and month (only with agent_data=True)."""
+        if not self._agent_frames:
+            return pd.DataFrame()
+        return pd.concat(self._agent_frames, ignore_index=True)
+
+    def run(self, steps: int | None = None) -> EcosystemModel:
+        """Step to the horizon (or `steps` more months)."""
+        for _ in range(self.horizon - self.steps if steps is None else steps):
+            self.step()
+        return self
+
+    def release(self) -> None:
+        """Drop the agents so a finished model can be freed (Mesa 3.3 keeps them otherwise)."""
+        self.remove_all_agents()
+        self.firm_agents = []
+        mesa.Agent._ids.pop(self, None)

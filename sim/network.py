@@ -1,0 +1,313 @@
+"""The multi-tier production network: who needs which inputs, and who buys from whom.
+
+Firms are numbered 0..N-1. Products are numbered 0..P-1: component categories first
+(0..C-1, made by SMEs), then raw-input categories (C..C+R-1, made by suppliers).
+Leaders make their own final product and sell to final demand.
+
+Two flat tables carry the network, so every market operation is a vector operation:
+- *slots*: one row per (buyer, input product) with its Leontief coefficient; the
+  buyer's input inventory of that product lives on the slot.
+- *links*: one row per (slot, seller) with the share of the slot's orders sent to that
+  seller (weights sum to one over a slot's links).
+Sparse 0/1 matrices map links onto slots and onto sellers for the aggregations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+from sim.scenario import Ecosystem
+
+LEADER, SME, SUPPLIER = 0, 1, 2
+KIND_NAMES = {LEADER: "leader", SME: "sme", SUPPLIER: "supplier"}
+
+
+@dataclass
+class ProductionNetwork:
+    kind: np.ndarray  # (N,) LEADER / SME / SUPPLIER
+    product: np.ndarray  # (N,) product a firm makes; -1 for leaders (own final good)
+    foreign: np.ndarray  # (N,) bool
+    n_components: int
+    n_raw: int
+    specificity: np.ndarray  # (P,) 0 generic .. 1 specific
+    foreign_dependent: np.ndarray  # (R,) bool, raw categories depending mostly on foreign supply
+    leader_share: np.ndarray  # (L,) share of final demand of each leader at the start
+    slot_firm: np.ndarray  # (K,) buyer of the slot, sorted ascending
+    slot_product: np.ndarray  # (K,)
+    slot_coef: np.ndarray  # (K,) input units per unit of the buyer's output
+    link_slot: np.ndarray  # (E,)
+    link_seller: np.ndarray  # (E,)
+    link_weight: np.ndarray  # (E,) current order shares, sum to one per slot
+    link_base_weight: np.ndarray  # (E,) established relationship shares
+    # derived by reindex()
+    link_to_slot: sp.csr_matrix = field(init=False, repr=False)
+    link_to_seller: sp.csr_matrix = field(init=False, repr=False)
+    firms_of_kind: dict[int, np.ndarray] = field(init=False, repr=False)
+    slots_of_buyer_kind: dict[int, np.ndarray] = field(init=False, repr=False)
+    links_of_buyer_kind: dict[int, np.ndarray] = field(init=False, repr=False)
+    links_of_seller_kind: dict[int, np.ndarray] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.reindex()
+
+    # ------------------------------------------------------------ structure
+    @property
+    def n_firms(self) -> int:
+        return len(self.kind)
+
+    @property
+    def n_products(self) -> int:
+        return self.n_components + self.n_raw
+
+    @property
+    def n_slots(self) -> int:
+        return len(self.slot_firm)
+
+    @property
+    def n_links(self) -> int:
+        return len(self.link_slot)
+
+    def reindex(self) -> None:
+        """Rebuild the aggregation matrices and index sets after links change."""
+        n, k, e = self.n_firms, self.n_slots, self.n_links
+        ones = np.ones(e)
+        self.link_to_slot = sp.csr_matrix((ones, (self.link_slot, np.arange(e))), shape=(k, e))
+        self.link_to_seller = sp.csr_matrix((ones, (self.link_seller, np.arange(e))), shape=(n, e))
+        buyer_kind = self.kind[self.slot_firm]
+        link_buyer_kind = buyer_kind[self.link_slot]
+        link_seller_kind = self.kind[self.link_seller]
+        self.firms_of_kind = {t: np.flatnonzero(self.kind == t) for t in KIND_NAMES}
+        self.slots_of_buyer_kind = {t: np.flatnonzero(buyer_kind == t) for t in KIND_NAMES}
+        self.links_of_buyer_kind = {t: np.flatnonzero(link_buyer_kind == t) for t in KIND_NAMES}
+        self.links_of_seller_kind = {t: np.flatnonzero(link_seller_kind == t) for t in KIND_NAMES}
+        firms_with_slots, starts = np.unique(self.slot_firm, return_index=True)
+        self._slot_owner_firms = firms_with_slots
+        self._slot_owner_starts = starts
+
+    def per_slot(self, link_values: np.ndarray) -> np.ndarray:
+        """Sum a link quantity over each slot's links."""
+        return self.link_to_slot @ link_values
+
+    def per_seller(self, link_values: np.ndarray) -> np.ndarray:
+        """Sum a link quantity over each seller's links."""
+        return self.link_to_seller @ link_values
+
+    def min_per_firm(self, slot_values: np.ndarray) -> np.ndarray:
+        """Minimum of a slot quantity over each firm's slots (inf for firms with no inputs)."""
+        out = np.full(self.n_firms, np.inf)
+        if self.n_slots:
+            out[self._slot_owner_firms] = np.minimum.reduceat(slot_values, self._slot_owner_starts)
+        return out
+
+    def add_links(self, slots: np.ndarray, sellers: np.ndarray) -> None:
+        """Add new supplier relationships; each new link gets an equal share of its slot."""
+        if len(slots) == 0:
+            return
+        counts = np.bincount(self.link_slot, minlength=self.n_slots).astype(float)
+        new_counts = counts + np.bincount(slots, minlength=self.n_slots)
+        share = 1.0 / new_counts[slots]
+        keep = counts / np.maximum(new_counts, 1.0)
+        self.link_weight = self.link_weight * keep[self.link_slot]
+        self.link_base_weight = self.link_base_weight * keep[self.link_slot]
+        order = np.argsort(np.concatenate([self.link_slot, slots]), kind="stable")
+        self.link_slot = np.concatenate([self.link_slot, slots])[order]
+        self.link_seller = np.concatenate([self.link_seller, sellers])[order]
+        self.link_weight = np.concatenate([self.link_weight, share])[order]
+        self.link_base_weight = np.concatenate([self.link_base_weight, share])[order]
+        self.link_weight /= self.per_slot_sum_for_links(self.link_weight)
+        self.reindex()
+
+    def per_slot_sum_for_links(self, link_values: np.ndarray) -> np.ndarray:
+        """Each link's slot total of a link quantity (for normalizing weights)."""
+        totals = np.bincount(self.link_slot, weights=link_values, minlength=self.n_slots)
+        return totals[self.link_slot]
+
+    def sellers_of(self, product: int) -> np.ndarray:
+        return np.flatnonzero(self.product == product)
+
+    def link_category(self) -> np.ndarray:
+        return self.slot_product[self.link_slot]
+
+
+# ---------------------------------------------------------------- generation
+
+
+def _covering_choice(
+    rng: np.random.Generator, n_owners: int, per_owner: int, n_items: int
+) -> np.ndarray:
+    """Each owner picks `per_owner` distinct items; every item is picked by someone if possible."""
+    picks = np.argsort(rng.random((n_owners, n_items)), axis=1)[:, :per_owner]
+    if n_owners * per_owner >= n_items:
+        counts = np.bincount(picks.ravel(), minlength=n_items)
+        for item in np.flatnonzero(counts == 0):
+            # replace, at a random owner not holding `item`, one of its items that others also hold
+            for owner in rng.permutation(n_owners):
+                row = picks[owner]
+                spare = np.flatnonzero(counts[row] > 1)
+                if len(spare) and item not in row:
+                    j = spare[rng.integers(len(spare))]
+                    counts[row[j]] -= 1
+                    row[j] = item
+                    counts[item] += 1
+                    break
+    return np.sort(picks, axis=1)
+
+
+def _draw_sellers(
+    rng: np.random.Generator,
+    slot_product: np.ndarray,
+    sellers_by_product: np.ndarray,
+    product_start: np.ndarray,
+    fitness_cum: np.ndarray,
+    per_slot: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Draw `per_slot` distinct sellers of each slot's product, with probability ∝ fitness.
+
+    Returns flat (slot, seller) arrays. Slots of products with fewer sellers than
+    `per_slot` get all of them.
+    """
+    k = len(slot_product)
+    lo = product_start[slot_product]
+    hi = product_start[slot_product + 1]
+    base = np.where(lo > 0, fitness_cum[np.maximum(lo - 1, 0)], 0.0)
+    total = fitness_cum[hi - 1] - base
+
+    def draw(shape: tuple[int, ...]) -> np.ndarray:
+        u = rng.random(shape)
+        target = base.reshape(-1, *([1] * (len(shape) - 1))) + u * total.reshape(
+            -1, *([1] * (len(shape) - 1))
+        )
+        idx = np.searchsorted(fitness_cum, target, side="right")
+        return np.clip(idx, lo.reshape(-1, 1), (hi - 1).reshape(-1, 1))
+
+    picks = draw((k, per_slot))
+    enough = (hi - lo) >= per_slot
+    for _ in range(30):
+        picks.sort(axis=1)
+        dup = np.zeros_like(picks, dtype=bool)
+        dup[:, 1:] = picks[:, 1:] == picks[:, :-1]
+        dup &= enough[:, None]
+        if not dup.any():
+            break
+        picks = np.where(dup, draw((k, per_slot)), picks)
+    slots = np.repeat(np.arange(k), per_slot)
+    sellers = sellers_by_product[picks.ravel()]
+    pairs = np.unique(np.stack([slots, sellers], axis=1), axis=0)
+    return pairs[:, 0], pairs[:, 1]
+
+
+def generate_network(eco: Ecosystem, rng: np.random.Generator) -> ProductionNetwork:
+    """Build firms, their input needs and their initial supplier relationships."""
+    n_l, n_s, n_u = eco.n_leaders, eco.n_smes, eco.n_suppliers
+    n_c, n_r = eco.n_component_categories, eco.n_raw_categories
+    n = n_l + n_s + n_u
+    kind = np.concatenate([np.full(n_l, LEADER), np.full(n_s, SME), np.full(n_u, SUPPLIER)]).astype(
+        np.int8
+    )
+
+    # what each firm makes: SMEs spread over component categories, suppliers over raw ones
+    sme_cat = np.concatenate([np.arange(n_c), rng.integers(0, n_c, max(n_s - n_c, 0))])[:n_s]
+    sup_cat = np.concatenate([np.arange(n_r), rng.integers(0, n_r, max(n_u - n_r, 0))])[:n_u]
+    product = np.concatenate(
+        [np.full(n_l, -1), rng.permutation(sme_cat), n_c + rng.permutation(sup_cat)]
+    ).astype(np.int64)
+
+    # foreign suppliers, concentrated in the foreign-dependent raw categories
+    n_dep = int(round(eco.foreign_dependent_share * n_r))
+    foreign_dependent = np.zeros(n_r, dtype=bool)
+    foreign_dependent[rng.choice(n_r, n_dep, replace=False)] = True
+    sup_is_dep = foreign_dependent[product[n_l + n_s :] - n_c]
+    n_dep_sup = int(sup_is_dep.sum())
+    p_dep = eco.foreign_share_in_dependent
+    n_foreign_total = int(round(eco.foreign_share * n_u))
+    n_foreign_dep = min(int(round(p_dep * n_dep_sup)), n_foreign_total)
+    n_foreign_rest = min(n_foreign_total - n_foreign_dep, n_u - n_dep_sup)
+    foreign = np.zeros(n, dtype=bool)
+    dep_ids = n_l + n_s + np.flatnonzero(sup_is_dep)
+    rest_ids = n_l + n_s + np.flatnonzero(~sup_is_dep)
+    foreign[rng.choice(dep_ids, n_foreign_dep, replace=False)] = True
+    foreign[rng.choice(rest_ids, n_foreign_rest, replace=False)] = True
+
+    specificity = (rng.random(n_c + n_r) < eco.specific_share).astype(float)
+
+    # input needs: leaders -> components (+ direct raw), components -> raw
+    leader_comps = _covering_choice(rng, n_l, eco.components_per_leader, n_c)
+    comp_raw = _covering_choice(rng, n_c, eco.raw_inputs_per_component, n_r)
+    leader_raw = (
+        _covering_choice(rng, n_l, eco.raw_inputs_per_leader, n_r)
+        if eco.raw_inputs_per_leader
+        else np.zeros((n_l, 0), int)
+    )
+
+    slot_firm_l = np.repeat(np.arange(n_l), eco.components_per_leader + eco.raw_inputs_per_leader)
+    slot_prod_l = np.concatenate([leader_comps, n_c + leader_raw], axis=1).ravel()
+    sme_ids = np.arange(n_l, n_l + n_s)
+    slot_firm_s = np.repeat(sme_ids, eco.raw_inputs_per_component)
+    slot_prod_s = (n_c + comp_raw[product[sme_ids]]).ravel()
+    slot_firm = np.concatenate([slot_firm_l, slot_firm_s])
+    slot_product = np.concatenate([slot_prod_l, slot_prod_s])
+    slot_coef = np.ones(len(slot_firm))
+
+    # seller fitness: Pareto(1) raised to the concentration knob (0 -> uniform)
+    fitness = (1.0 / (1.0 - rng.random(n))) ** eco.sourcing_concentration
+    sellers = np.flatnonzero(kind != LEADER)
+    order = np.argsort(product[sellers], kind="stable")
+    sellers_by_product = sellers[order]
+    product_start = np.searchsorted(product[sellers_by_product], np.arange(n_c + n_r + 1))
+    fitness_cum = np.cumsum(fitness[sellers_by_product])
+
+    per_slot = np.where(slot_product < n_c, eco.smes_per_component, eco.suppliers_per_raw_input)
+    link_slot_parts, link_seller_parts = [], []
+    for m in np.unique(per_slot):
+        idx = np.flatnonzero(per_slot == m)
+        s, sel = _draw_sellers(
+            rng, slot_product[idx], sellers_by_product, product_start, fitness_cum, int(m)
+        )
+        link_slot_parts.append(idx[s])
+        link_seller_parts.append(sel)
+    link_slot = np.concatenate(link_slot_parts)
+    link_seller = np.concatenate(link_seller_parts)
+
+    # every seller gets at least one customer: orphans attach to a random slot of their product
+    has_customer = np.zeros(n, dtype=bool)
+    has_customer[link_seller] = True
+    orphans = sellers[~has_customer[sellers]]
+    if len(orphans):
+        slot_order = np.argsort(slot_product, kind="stable")
+        slot_start = np.searchsorted(slot_product[slot_order], np.arange(n_c + n_r + 1))
+        prod = product[orphans]
+        count = slot_start[prod + 1] - slot_start[prod]
+        ok = count > 0
+        pick = slot_start[prod[ok]] + (rng.random(ok.sum()) * count[ok]).astype(int)
+        link_slot = np.concatenate([link_slot, slot_order[pick]])
+        link_seller = np.concatenate([link_seller, orphans[ok]])
+
+    order = np.lexsort((link_seller, link_slot))
+    link_slot, link_seller = link_slot[order], link_seller[order]
+    raw_w = rng.gamma(eco.sourcing_weight_alpha, 1.0, len(link_slot))
+    totals = np.bincount(link_slot, weights=raw_w, minlength=len(slot_firm))
+    weight = raw_w / totals[link_slot]
+
+    leader_share = rng.lognormal(0.0, eco.leader_size_sigma, n_l)
+    leader_share /= leader_share.sum()
+
+    return ProductionNetwork(
+        kind=kind,
+        product=product,
+        foreign=foreign,
+        n_components=n_c,
+        n_raw=n_r,
+        specificity=specificity,
+        foreign_dependent=foreign_dependent,
+        leader_share=leader_share,
+        slot_firm=slot_firm,
+        slot_product=slot_product,
+        slot_coef=slot_coef,
+        link_slot=link_slot,
+        link_seller=link_seller,
+        link_weight=weight,
+        link_base_weight=weight.copy(),
+    )

@@ -1,0 +1,49 @@
+"""Seaborn figures, one consistent style; every figure writes the data behind it as CSV."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+
+from sim.io import write_atomic  # noqa: E402
+
+STYLE = {"style": "whitegrid", "context": "notebook"}
+
+
+def save_figure(fig: plt.Figure, path: Path, data: pd.DataFrame) -> list[Path]:
+    """Write PNG (and the data as CSV beside it), atomically."""
+    path = Path(path)
+    written = [
+        write_atomic(path, lambda p: fig.savefig(p, format="png", dpi=120, bbox_inches="tight"))
+    ]
+    written.append(write_atomic(path.with_suffix(".csv"), lambda p: data.to_csv(p, index=False)))
+    plt.close(fig)
+    return written
+
+
+def output_vs_counterfactual(
+    ts: pd.DataFrame, cf: pd.DataFrame, title: str, shock_start: int | None, path: Path
+) -> list[Path]:
+    """Final output of the shocked run against its no-shock counterfactual."""
+    sns.set_theme(**STYLE)
+    data = pd.concat(
+        [
+            ts[["step", "output", "final_demand"]].assign(run="with shocks"),
+            cf[["step", "output", "final_demand"]].assign(run="no-shock counterfactual"),
+        ]
+    )
+    fig, ax = plt.subplots(figsize=(8, 4.2))
+    sns.lineplot(data=data, x="step", y="output", hue="run", ax=ax)
+    if shock_start is not None:
+        ax.axvline(shock_start, color="grey", linestyle=":", label="shock starts")
+    ax.set_xlabel("month")
+    ax.set_ylabel("final output (value at base prices per month)")
+    ax.set_title(title)
+    ax.legend(loc="lower right")
+    return save_figure(fig, path, data)

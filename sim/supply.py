@@ -1,0 +1,250 @@
+"""Orders, production, rationing, inventories and re-sourcing, vectorized over the network.
+
+One month clears in two sweeps over the tiers:
+- orders flow upstream (leaders, then SMEs): each buyer plans output
+  min(orders received, effective capacity), and orders per input
+  a*planned + adjustment*(inventory target - inventory), split over its sellers by weight;
+- production flows downstream (suppliers, then SMEs, then leaders): output is
+  min(orders received, effective capacity, Leontief limit of input inventories); a seller
+  short of output rations its customers; what it ships arrives in the buyers' inventories
+  in the same month, before the next tier produces.
+
+`tests/reference_model.py` implements the same rules firm by firm; the two must agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.network import LEADER, SME, SUPPLIER, ProductionNetwork
+
+DAYS_PER_MONTH = 30.0
+
+
+@dataclass
+class SupplyState:
+    """Per-firm and per-slot stocks that carry over from month to month."""
+
+    capacity: np.ndarray  # (N,) installed capacity, units/month
+    expected_demand: np.ndarray  # (N,) smoothed orders received
+    inventory: np.ndarray  # (K,) input inventory on each slot
+    low_fill_months: np.ndarray  # (K,) consecutive months the slot's fill rate was low
+    search_timer: np.ndarray  # (K,) months left in a search for a new seller; nan when idle
+
+    def copy(self) -> SupplyState:
+        return SupplyState(*(a.copy() for a in vars(self).values()))
+
+
+@dataclass
+class MarketFlows:
+    """Everything that moved in one month (units)."""
+
+    demand: np.ndarray  # (N,) orders received (leaders: final demand)
+    planned: np.ndarray  # (N,)
+    slot_order: np.ndarray  # (K,)
+    link_order: np.ndarray  # (E,)
+    output: np.ndarray  # (N,)
+    link_delivered: np.ndarray  # (E,)
+    slot_received: np.ndarray  # (K,)
+    slot_used: np.ndarray  # (K,)
+    link_slot: np.ndarray  # (E,) the links as they were when the month cleared
+    link_seller: np.ndarray  # (E,)
+    link_weight: np.ndarray  # (E,)
+
+    @property
+    def link_fill(self) -> np.ndarray:
+        """Share of each link's order that was delivered (1 where nothing was ordered)."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(self.link_order > 0, self.link_delivered / self.link_order, 1.0)
+
+    @property
+    def slot_fill(self) -> np.ndarray:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(self.slot_order > 0, self.slot_received / self.slot_order, 1.0)
+
+
+@dataclass(frozen=True)
+class SupplyRules:
+    inventory_months: float
+    inventory_adjustment: float
+    expectation_smoothing: float
+    rationing: str  # "proportional" | "smaller_first"
+
+
+def ration_proportional(
+    orders: np.ndarray, sellers: np.ndarray, output: np.ndarray, demand: np.ndarray
+) -> np.ndarray:
+    """Each customer gets the same share of its order: output / orders received (Inoue & Todo 2019)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        fill = np.where(demand > 0, output / demand, 0.0)
+    return orders * np.minimum(fill, 1.0)[sellers]
+
+
+def ration_smaller_first(
+    orders: np.ndarray, sellers: np.ndarray, output: np.ndarray, demand: np.ndarray
+) -> np.ndarray:
+    """Smaller orders are served in full first; the order that exhausts output gets the rest."""
+    if len(orders) == 0:
+        return orders.copy()
+    order = np.lexsort((orders, sellers))
+    o, s = orders[order], sellers[order]
+    cum = np.cumsum(o)
+    first = np.ones(len(s), dtype=bool)
+    first[1:] = s[1:] != s[:-1]
+    seg_start = np.maximum.accumulate(np.where(first, np.arange(len(s)), 0))
+    before = cum - o - (cum[seg_start] - o[seg_start])
+    delivered_sorted = np.clip(output[s] - before, 0.0, o)
+    delivered = np.empty_like(orders)
+    delivered[order] = delivered_sorted
+    return delivered
+
+
+RATIONING = {"proportional": ration_proportional, "smaller_first": ration_smaller_first}
+
+
+def clear_market(
+    net: ProductionNetwork,
+    state: SupplyState,
+    final_demand: np.ndarray,
+    effective_capacity: np.ndarray,
+    rules: SupplyRules,
+) -> MarketFlows:
+    """Run one month of ordering and production; updates inventories and expectations in place."""
+    n, k, e = net.n_firms, net.n_slots, net.n_links
+    coef = net.slot_coef
+    demand = np.zeros(n)
+    demand[net.firms_of_kind[LEADER]] = final_demand
+    planned = np.zeros(n)
+    slot_order = np.zeros(k)
+    link_order = np.zeros(e)
+    theta = rules.expectation_smoothing
+
+    # orders flow upstream, tier by tier
+    for tier in (LEADER, SME, SUPPLIER):
+        firms = net.firms_of_kind[tier]
+        if tier != LEADER:
+            demand[firms] = (net.link_to_seller @ link_order)[firms]
+        state.expected_demand[firms] = (1 - theta) * state.expected_demand[firms] + theta * demand[
+            firms
+        ]
+        planned[firms] = np.minimum(demand[firms], effective_capacity[firms])
+        slots = net.slots_of_buyer_kind[tier]
+        if len(slots) == 0:
+            continue
+        buyer = net.slot_firm[slots]
+        expected_use = coef[slots] * np.minimum(
+            state.expected_demand[buyer], effective_capacity[buyer]
+        )
+        gap = rules.inventory_months * expected_use - state.inventory[slots]
+        slot_order[slots] = np.maximum(
+            0.0, coef[slots] * planned[buyer] + rules.inventory_adjustment * gap
+        )
+        links = net.links_of_buyer_kind[tier]
+        link_order[links] = net.link_weight[links] * slot_order[net.link_slot[links]]
+
+    # production flows downstream, tier by tier
+    output = np.zeros(n)
+    link_delivered = np.zeros(e)
+    slot_received = np.zeros(k)
+    slot_used = np.zeros(k)
+    ration = RATIONING[rules.rationing]
+    for tier in (SUPPLIER, SME, LEADER):
+        firms = net.firms_of_kind[tier]
+        slots = net.slots_of_buyer_kind[tier]
+        if len(slots):
+            with np.errstate(divide="ignore"):
+                leontief = net.min_per_firm(state.inventory / coef)[firms]
+        else:
+            leontief = np.inf
+        output[firms] = np.minimum(np.minimum(demand[firms], effective_capacity[firms]), leontief)
+        output[firms] = np.maximum(output[firms], 0.0)
+        if len(slots):
+            used = coef[slots] * output[net.slot_firm[slots]]
+            slot_used[slots] = used
+            state.inventory[slots] = np.maximum(state.inventory[slots] - used, 0.0)
+        links = net.links_of_seller_kind[tier]
+        if len(links) == 0:
+            continue
+        delivered = ration(link_order[links], net.link_seller[links], output, demand)
+        link_delivered[links] = delivered
+        arrived = np.bincount(net.link_slot[links], weights=delivered, minlength=k)
+        slot_received += arrived
+        state.inventory += arrived
+
+    return MarketFlows(
+        demand,
+        planned,
+        slot_order,
+        link_order,
+        output,
+        link_delivered,
+        slot_received,
+        slot_used,
+        net.link_slot,
+        net.link_seller,
+        net.link_weight,
+    )
+
+
+# ---------------------------------------------------------------- adaptation
+
+
+def reweight_orders(
+    net: ProductionNetwork, link_fill: np.ndarray, speed_per_slot: np.ndarray, reversion: float
+) -> None:
+    """Shift order shares away from sellers that under-delivered, then drift back to established shares.
+
+    w' = w * (1 - speed * (1 - fill)); w'' = (1 - reversion) * w' + reversion * w_base;
+    normalized over each slot. Sellers that delivered in full gain what the others lose.
+    """
+    speed = speed_per_slot[net.link_slot]
+    w = net.link_weight * (1.0 - speed * (1.0 - link_fill))
+    w = w / net.per_slot_sum_for_links(w)
+    w = (1.0 - reversion) * w + reversion * net.link_base_weight
+    net.link_weight = w / net.per_slot_sum_for_links(w)
+
+
+def adjust_capacity(state: SupplyState, slack: float, speed: float) -> None:
+    """Capacity moves part of the way toward expected demand plus the usual slack."""
+    target = state.expected_demand * (1.0 + slack)
+    state.capacity += speed * (target - state.capacity)
+
+
+def searches_due(
+    state: SupplyState,
+    slot_fill: np.ndarray,
+    trigger: float,
+    patience: int,
+    search_months: np.ndarray,
+) -> np.ndarray:
+    """Advance search timers; start searches on slots starved for `patience` months.
+
+    Returns the slots whose search ends this month (they pick a new seller now).
+    """
+    low = slot_fill < trigger
+    state.low_fill_months = np.where(low, state.low_fill_months + 1, 0)
+    searching = ~np.isnan(state.search_timer)
+    state.search_timer[searching] -= 1.0
+    start = ~searching & (state.low_fill_months >= patience)
+    state.search_timer[start] = search_months[start]
+    due = np.flatnonzero(~np.isnan(state.search_timer) & (state.search_timer <= 0.0))
+    return due
+
+
+def steady_state_demand(net: ProductionNetwork, final_demand: np.ndarray) -> np.ndarray:
+    """Orders each firm receives when every buyer orders exactly what its output needs."""
+    demand = np.zeros(net.n_firms)
+    demand[net.firms_of_kind[LEADER]] = final_demand
+    link_order = np.zeros(net.n_links)
+    for tier in (LEADER, SME, SUPPLIER):
+        firms = net.firms_of_kind[tier]
+        if tier != LEADER:
+            demand[firms] = (net.link_to_seller @ link_order)[firms]
+        links = net.links_of_buyer_kind[tier]
+        slot = net.link_slot[links]
+        link_order[links] = (
+            net.link_weight[links] * net.slot_coef[slot] * demand[net.slot_firm[slot]]
+        )
+    return demand
