@@ -1,16 +1,20 @@
 """rongtong: agent-based simulation of large-small firm ecosystems (import name `sim`)."""
 
 from sim.errors import InputError
+from sim.experiments import Experiment, load_experiment, run_experiment
 from sim.model import EcosystemModel
 from sim.runs import RunResult, run_scenario
 from sim.scenario import Scenario, load_scenario, scenario_from_flat
 
 __all__ = [
     "EcosystemModel",
+    "Experiment",
     "InputError",
     "RunResult",
     "Scenario",
+    "load_experiment",
     "load_scenario",
+    "run_experiment",
     "run_scenario",
     "scenario_from_flat",
 ]

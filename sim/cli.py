@@ -128,6 +128,132 @@ def schema() -> None:
     sys.stdout.write(json.dumps(scenario_json_schema(), indent=2, ensure_ascii=False) + "\n")
 
 
+def _run_and_report(exp, out: Path | None, workers, dask, fresh: bool, method: str) -> None:
+    """Run (or resume) an experiment; print the comparison if it is one; exit 1 on failed runs."""
+    from sim.compare import comparison_report, comparison_table, is_comparison
+    from sim.experiments import run_experiment
+
+    out = out or Path("results") / exp.name
+    try:
+        table = run_experiment(exp, out, workers=workers, dask=dask, fresh=fresh)
+    except KeyboardInterrupt:
+        err_console.print(
+            f"interrupted: finished runs are saved in {out}/; run the same command again to resume",
+            markup=False,
+            highlight=False,
+        )
+        raise typer.Exit(130) from None
+    if is_comparison(exp):
+        result = comparison_report(exp, table, out, method=method)
+        console.print(
+            comparison_table(
+                result, f"{exp.name}: {len(exp.seeds)} replicates, common random numbers"
+            )
+        )
+    failed = table[table["error"].notna()]
+    console.print(f"wrote {out}/ ({len(table) - len(failed)} of {len(table)} runs ok)")
+    if len(failed):
+        err_console.print(
+            f"error: {len(failed)} of {len(table)} runs failed:", markup=False, highlight=False
+        )
+        for row in failed.head(20).itertuples(index=False):
+            err_console.print(
+                f"  {row.run_id} (scenario {row.scenario}, seed {row.seed}): {row.error}",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
+        if len(failed) > 20:
+            err_console.print(
+                f"  ... and {len(failed) - 20} more (column 'error' of {out}/outcomes.parquet)"
+            )
+        raise typer.Exit(1)
+
+
+@app.command()
+@one_line_errors
+def sweep(
+    experiment: Annotated[Path, typer.Argument(help="Experiment YAML file.")],
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=0, help="Local worker processes (default: one per core; 0 = this process)."
+        ),
+    ] = None,
+    dask: Annotated[
+        str | None,
+        typer.Option(
+            help="Dask scheduler address (tcp://host:port), or 'local' to start a LocalCluster."
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Output folder (default results/<experiment name>).")
+    ] = None,
+    fresh: Annotated[
+        bool, typer.Option("--fresh", help="Discard the results already in the output folder.")
+    ] = False,
+    seed: Annotated[
+        int | None, typer.Option(min=0, help="Root seed (SeedSequence) instead of the file's.")
+    ] = None,
+) -> None:
+    """Run an experiment file. Re-running the same command resumes: finished runs are kept."""
+    from sim.experiments import load_experiment
+
+    exp = load_experiment(experiment, seed=seed)
+    _run_and_report(exp, out, workers, dask, fresh, "t")
+
+
+@app.command()
+@one_line_errors
+def compare(
+    scenarios: Annotated[
+        list[Path], typer.Argument(help="Scenario YAML files; the first is the reference.")
+    ],
+    reps: Annotated[
+        int, typer.Option(min=2, help="Replicates per scenario (common random numbers).")
+    ] = 20,
+    out: Annotated[
+        Path | None, typer.Option(help="Output folder (default results/compare_<A>_vs_<B>...).")
+    ] = None,
+    bootstrap: Annotated[
+        bool, typer.Option("--bootstrap", help="BCa bootstrap intervals instead of t-based ones.")
+    ] = False,
+    seed: Annotated[
+        int, typer.Option(min=0, help="Root seed (SeedSequence) of the replicates.")
+    ] = 0,
+    steps: Annotated[
+        int | None, typer.Option(min=1, help="Months to simulate (default: each scenario's).")
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=0, help="Local worker processes (default: one per core; 0 = this process)."
+        ),
+    ] = None,
+    dask: Annotated[
+        str | None,
+        typer.Option(
+            help="Dask scheduler address (tcp://host:port), or 'local' to start a LocalCluster."
+        ),
+    ] = None,
+    fresh: Annotated[
+        bool, typer.Option("--fresh", help="Discard the results already in the output folder.")
+    ] = False,
+) -> None:
+    """Run each scenario --reps times with common random numbers; paired differences against the first."""
+    from sim.experiments import experiment_from_scenarios
+
+    if len(scenarios) < 2:
+        raise InputError(
+            "compare: expected two or more scenario files, the first being the reference"
+        )
+    for path in scenarios:
+        if not path.is_file():
+            raise InputError(f"{path}: scenario file not found")
+    exp = experiment_from_scenarios(scenarios, reps, seed=seed, steps=steps)
+    _run_and_report(exp, out, workers, dask, fresh, "bootstrap" if bootstrap else "t")
+
+
 def main() -> None:
     app()
 

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from sim.agents import ChainLeader, Firm, SpecializedSME, Supplier
+from sim.finance import MONTH_FIGURES, FinanceSystem
 from sim.metrics import StepRecorder
 from sim.network import KIND_NAMES, LEADER, SME, SUPPLIER, generate_network
 from sim.scenario import Scenario, scenario_from_flat
@@ -32,7 +33,7 @@ from sim.supply import (
 )
 
 # independent random streams, so a shock never shifts the draws of another process
-STREAMS = ("network", "shock_targets", "demand", "productivity", "decisions")
+STREAMS = ("network", "shock_targets", "demand", "productivity", "decisions", "costs")
 
 SERIES = (
     "final_demand",
@@ -61,7 +62,12 @@ SERIES = (
     "sourcing_hhi",
     "searches_active",
     "supply_links",
+    "sme_value_added_share",
+    "sme_employment_share",
+    "smes_alive",
+    *MONTH_FIGURES,
 )
+AGENT_CLASSES = {LEADER: ChainLeader, SME: SpecializedSME, SUPPLIER: Supplier}
 
 
 def seed_sequence(rng: Any) -> np.random.SeedSequence:
@@ -99,7 +105,7 @@ class EcosystemModel(mesa.Model):
         self.seed_seq = seed_sequence(rng)
         streams = dict(zip(STREAMS, self.seed_seq.spawn(len(STREAMS)), strict=True))
         super().__init__(rng=np.random.default_rng(streams["decisions"]))
-        self._noise_roots = {name: streams[name] for name in ("demand", "productivity")}
+        self._noise_roots = {name: streams[name] for name in ("demand", "productivity", "costs")}
 
         eco, prod, dem, ada, pol = (
             scenario.ecosystem,
@@ -132,6 +138,7 @@ class EcosystemModel(mesa.Model):
         )
         self.normal_output = demand0
         self._set_prices()
+        self.finance = FinanceSystem(self)
 
         spec = net.specificity[net.slot_product]
         softness = 1.0 - spec * (1.0 - ada.specific_reweight_factor) * (1.0 - pol.standardization)
@@ -160,7 +167,7 @@ class EcosystemModel(mesa.Model):
 
         # agents: the readable face of every firm, created in bulk; firm_agents[i] is firm i
         self.firm_agents: list[Firm] = []
-        for kind, cls in ((LEADER, ChainLeader), (SME, SpecializedSME), (SUPPLIER, Supplier)):
+        for kind, cls in AGENT_CLASSES.items():
             ids = net.firms_of_kind[kind]
             self.firm_agents.extend(cls.create_agents(self, len(ids), firm_id=ids))
         self.running = True
@@ -197,7 +204,7 @@ class EcosystemModel(mesa.Model):
         va_share = np.select(
             [net.kind == LEADER, net.kind == SME],
             [prod.value_added_share_leader, prod.value_added_share_sme],
-            1.0,
+            prod.value_added_share_supplier,
         )
         self.value_added_per_unit = va_share * self.price
         jobs = np.select(
@@ -208,7 +215,7 @@ class EcosystemModel(mesa.Model):
         self.jobs_per_unit = jobs * self.value_added_per_unit
 
     # ------------------------------------------------------------ exogenous noise
-    def _noise(self, stream: str, t: int) -> np.random.Generator:
+    def noise(self, stream: str, t: int) -> np.random.Generator:
         """A fresh generator per stream and month: draws never depend on what happened before."""
         root = self._noise_roots[stream]
         return np.random.default_rng(
@@ -218,7 +225,7 @@ class EcosystemModel(mesa.Model):
     def final_demand_now(self, t: int) -> np.ndarray:
         dem = self.scenario.demand
         rho, sigma = dem.noise_persistence, dem.noise_sigma
-        shock = self._noise("demand", t).standard_normal(len(self.base_final_demand))
+        shock = self.noise("demand", t).standard_normal(len(self.base_final_demand))
         self._demand_noise = rho * self._demand_noise + sigma * np.sqrt(1.0 - rho**2) * shock
         trend = (1.0 + dem.growth_per_year) ** (t / 12.0)
         return self.shocks.final_demand(
@@ -227,7 +234,7 @@ class EcosystemModel(mesa.Model):
 
     def productivity_now(self, t: int) -> np.ndarray:
         sigma = self.scenario.production.productivity_sigma
-        z = self._noise("productivity", t).standard_normal(self.network.n_firms)
+        z = self.noise("productivity", t).standard_normal(self.network.n_firms)
         return np.exp(sigma * z - 0.5 * sigma**2)
 
     # ------------------------------------------------------------ the month
@@ -238,16 +245,26 @@ class EcosystemModel(mesa.Model):
 
     def step(self) -> None:
         t = self.month
-        net, state = self.network, self.supply
+        net, state, finance = self.network, self.supply, self.finance
         # 1. shocks
         self.capacity_loss = self.shocks.capacity_loss(t)
         # 3. demand
         final_demand = self.final_demand_now(t)
-        # 4-5. orders upstream, production downstream
-        effective = state.capacity * (1.0 - self.capacity_loss) * self.productivity_now(t)
+        self.liquidity = finance.liquidity_factor(t)
+        # 4-5. orders upstream, production downstream; exited firms produce nothing and
+        # firms short of cash and credit cut production
+        effective = (
+            state.capacity
+            * (1.0 - self.capacity_loss)
+            * self.productivity_now(t)
+            * finance.state.alive
+            * self.liquidity
+        )
         self.effective_capacity = effective
         flows = clear_market(net, state, final_demand, effective, self.rules)
         self.flows = flows
+        # 6-7. payments, credit, defaults and contagion
+        finance.settle(t, flows)
         # 9. adaptation
         self._adapt(flows)
         # 10. data
@@ -258,21 +275,25 @@ class EcosystemModel(mesa.Model):
     def _adapt(self, flows: MarketFlows) -> None:
         net, state, ada = self.network, self.supply, self.scenario.adaptation
         reweight_orders(net, flows.link_fill, self.reweight_speed, ada.weight_reversion)
-        due = searches_due(
-            state, flows.slot_fill, ada.search_trigger_fill, ada.search_patience, self.search_months
-        )
+        self._drop_settled_links_of_exited_firms()
+        due = searches_due(state, flows.slot_fill, ada.search_trigger_fill, ada.search_patience, self.search_months)
         if len(due):
             self._qualify_new_sellers(due)
-        adjust_capacity(
-            state,
-            self.scenario.ecosystem.capacity_slack,
-            self.scenario.production.capacity_adjustment,
-        )
+        adjust_capacity(state, self.scenario.ecosystem.capacity_slack, self.scenario.production.capacity_adjustment)
+        self.entries = self._enter_firms()
+
+    def _drop_settled_links_of_exited_firms(self) -> None:
+        """Links to or from an exited firm go once no trade credit is left on them."""
+        net, alive = self.network, self.finance.state.alive
+        dead = ~alive[net.link_seller] | ~alive[net.slot_firm[net.link_slot]]
+        if dead.any():
+            open_credit = (net.link_state["owed_seller"].sum(axis=1) + net.link_state["owed_bank"].sum(axis=1)) > 0
+            net.remove_links(dead & ~open_credit)
 
     def _qualify_new_sellers(self, due: np.ndarray) -> None:
         """Buyers whose search ended pick a new seller among available, not yet used ones."""
         net, state = self.network, self.supply
-        available = self.capacity_loss < 0.5
+        available = (self.capacity_loss < 0.5) & self.finance.state.alive
         spare = self.effective_capacity - self.flows.demand
         new_slots, new_sellers = [], []
         for k in due:
@@ -293,6 +314,80 @@ class EcosystemModel(mesa.Model):
             np.asarray(new_slots, dtype=np.int64), np.asarray(new_sellers, dtype=np.int64)
         )
 
+    # ------------------------------------------------------------ entry
+    def _enter_firms(self) -> int:
+        """Entrants take exited firms' places, in the categories most short of supply."""
+        net, fin = self.network, self.finance.state
+        rate = self.scenario.finance.entry_rate
+        vacant = np.flatnonzero(~fin.alive & (net.kind != LEADER))
+        if len(vacant) == 0 or rate == 0:
+            return 0
+        entrants = vacant[self.rng.random(len(vacant)) < rate]
+        if len(entrants) == 0:
+            return 0
+        flows = self.flows
+        p = net.n_products
+        unmet = np.bincount(net.slot_product, weights=flows.slot_order - flows.slot_received, minlength=p)
+        ordered = np.bincount(net.slot_product, weights=flows.slot_order, minlength=p)
+        shortage = np.where(ordered > 0, np.maximum(unmet, 0.0) / np.where(ordered > 0, ordered, 1.0), 0.0)
+        shortage = np.nan_to_num(shortage, nan=0.0)
+        new_slots: list[int] = []
+        new_sellers: list[int] = []
+        for firm in entrants:
+            lo, hi = (0, net.n_components) if net.kind[firm] == SME else (net.n_components, p)
+            weight = shortage[lo:hi] + 0.01
+            product = lo + int(self.rng.choice(hi - lo, p=weight / weight.sum()))
+            self._start_firm(int(firm), product, new_slots, new_sellers)
+        net.add_links(np.asarray(new_slots, dtype=np.int64), np.asarray(new_sellers, dtype=np.int64))
+        return len(entrants)
+
+    def _start_firm(self, firm: int, product: int, new_slots: list[int], new_sellers: list[int]) -> None:
+        """A new firm in an exited firm's place: fresh capital, half a typical firm's size, new partners."""
+        net, supply, fin = self.network, self.supply, self.finance.state
+        eco = self.scenario.ecosystem
+        # links still carrying the old firm's debts to the bank must not carry new orders
+        old = net.link_seller == firm
+        net.link_weight = np.where(old, 0.0, net.link_weight)
+        net.link_base_weight = np.where(old, 0.0, net.link_base_weight)
+        net.change_product(firm, product)
+        peers = net.sellers_of(product)
+        peers = peers[fin.alive[peers]]
+        size = 0.5 * float(np.median(self.normal_output[peers])) if len(peers) else 0.5 * float(np.median(self.normal_output[net.kind == net.kind[firm]]))
+        self.normal_output[firm] = size
+        supply.capacity[firm] = size * (1.0 + eco.capacity_slack)
+        supply.expected_demand[firm] = size
+        slots = np.flatnonzero(net.slot_firm == firm)
+        supply.inventory[slots] = 0.0
+        supply.low_fill_months[slots] = 0
+        supply.search_timer[slots] = np.nan
+        va_share = self.value_added_per_unit[firm] / self.price[firm] if self.price[firm] > 0 else 1.0
+        jobs_per_va = self.jobs_per_unit[firm] / self.value_added_per_unit[firm] if self.value_added_per_unit[firm] > 0 else 0.0
+        self.price[firm] = self.product_price[product]
+        self.value_added_per_unit[firm] = va_share * self.price[firm]
+        self.jobs_per_unit[firm] = jobs_per_va * self.value_added_per_unit[firm]
+        self.finance.open_firm(firm, self.price[firm] * size)
+        old_agent = self.firm_agents[firm]
+        old_agent.remove()
+        agent = AGENT_CLASSES[int(net.kind[firm])](self, firm)
+        self.firm_agents[firm] = agent
+        # its own sellers, chosen like any buyer qualifies sellers
+        available = fin.alive & (self.capacity_loss < 0.5)
+        spare = self.effective_capacity - self.flows.demand
+        per_slot = eco.suppliers_per_raw_input
+        for k in slots:
+            candidates = net.sellers_of(int(net.slot_product[k]))
+            candidates = candidates[available[candidates]]
+            for _ in range(min(per_slot, len(candidates))):
+                choice = agent.choose_new_seller(candidates, spare[candidates])
+                new_slots.append(int(k))
+                new_sellers.append(choice)
+                candidates = candidates[candidates != choice]
+        # and a first customer or two, met through the usual channels
+        buyer_slots = np.flatnonzero((net.slot_product == product) & fin.alive[net.slot_firm])
+        for k in self.rng.choice(buyer_slots, min(2, len(buyer_slots)), replace=False):
+            new_slots.append(int(k))
+            new_sellers.append(firm)
+
     # ------------------------------------------------------------ data collection
     def _record(self, flows: MarketFlows, final_demand: np.ndarray) -> None:
         net, state = self.network, self.supply
@@ -301,9 +396,10 @@ class EcosystemModel(mesa.Model):
         price = self.price
         leaders = net.firms_of_kind[LEADER]
         va = self.value_added_per_unit * out
-        jobs = self.jobs_per_unit * (
+        jobs = self.jobs_per_unit * self.finance.state.alive * (
             self.scenario.production.fixed_labor_share
             * state.capacity
+            * self.liquidity
             / (1.0 + self.scenario.ecosystem.capacity_slack)
             + (1.0 - self.scenario.production.fixed_labor_share) * out
         )
@@ -343,6 +439,13 @@ class EcosystemModel(mesa.Model):
             "searches_active": float((~np.isnan(state.search_timer)).sum()),
             "supply_links": float(len(flows.link_slot)),
         }
+        small = (kind != LEADER) & ~net.foreign
+        domestic = ~net.foreign
+        values["sme_value_added_share"] = ratio(float(va[small].sum()), float(va[domestic].sum()))
+        values["sme_employment_share"] = ratio(float(jobs[small].sum()), float(jobs[domestic].sum()))
+        values["smes_alive"] = float((self.finance.state.alive & by_kind[SME]).sum())
+        values.update(self.finance.month)
+        values["entries"] = float(self.entries)
         for t, name in KIND_NAMES.items():
             m = by_kind[t]
             values[f"value_added_{name}"] = float(va[m].sum())

@@ -42,6 +42,8 @@ class ProductionNetwork:
     link_seller: np.ndarray  # (E,)
     link_weight: np.ndarray  # (E,) current order shares, sum to one per slot
     link_base_weight: np.ndarray  # (E,) established relationship shares
+    component_recipe: np.ndarray | None = None  # (C, raw_inputs_per_component) raw categories per component
+    link_state: dict[str, np.ndarray] = field(default_factory=dict)  # other per-link arrays, first axis E
     # derived by reindex()
     link_to_slot: sp.csr_matrix = field(init=False, repr=False)
     link_to_seller: sp.csr_matrix = field(init=False, repr=False)
@@ -103,7 +105,11 @@ class ProductionNetwork:
         return out
 
     def add_links(self, slots: np.ndarray, sellers: np.ndarray) -> None:
-        """Add new supplier relationships; each new link gets an equal share of its slot."""
+        """Add new supplier relationships; each new link gets an equal share of its slot.
+
+        Per-link state registered in `link_state` (e.g. trade credit) follows the links;
+        new links start with zeros there.
+        """
         if len(slots) == 0:
             return
         counts = np.bincount(self.link_slot, minlength=self.n_slots).astype(float)
@@ -117,7 +123,40 @@ class ProductionNetwork:
         self.link_seller = np.concatenate([self.link_seller, sellers])[order]
         self.link_weight = np.concatenate([self.link_weight, share])[order]
         self.link_base_weight = np.concatenate([self.link_base_weight, share])[order]
-        self.link_weight /= self.per_slot_sum_for_links(self.link_weight)
+        for name, values in self.link_state.items():
+            pad = np.zeros((len(slots), *values.shape[1:]), dtype=values.dtype)
+            self.link_state[name] = np.concatenate([values, pad])[order]
+        total = self.per_slot_sum_for_links(self.link_weight)
+        self.link_weight = np.where(total > 0, self.link_weight / np.where(total > 0, total, 1.0), 0.0)
+        self.reindex()
+
+    def remove_links(self, drop: np.ndarray) -> None:
+        """Remove links (a boolean mask); the remaining weights of each slot are renormalized.
+
+        A slot left with no link orders nothing until its buyer finds a new seller.
+        """
+        if not drop.any():
+            return
+        keep = ~drop
+        self.link_slot = self.link_slot[keep]
+        self.link_seller = self.link_seller[keep]
+        for name in ("link_weight", "link_base_weight"):
+            w = getattr(self, name)[keep]
+            total = np.bincount(self.link_slot, weights=w, minlength=self.n_slots)[self.link_slot]
+            setattr(self, name, np.where(total > 0, w / np.where(total > 0, total, 1.0), 0.0))
+        for name, values in self.link_state.items():
+            self.link_state[name] = values[keep]
+        self.reindex()
+
+    def change_product(self, firm: int, product: int) -> None:
+        """A firm (re)starts in another category: its input slots take that category's recipe.
+
+        The caller removes the slots' old links first and gives the firm new sellers.
+        """
+        self.product[firm] = product
+        if self.kind[firm] == SME and self.component_recipe is not None:
+            slots = np.flatnonzero(self.slot_firm == firm)
+            self.slot_product[slots] = self.component_recipe[product]
         self.reindex()
 
     def per_slot_sum_for_links(self, link_values: np.ndarray) -> np.ndarray:
@@ -310,4 +349,5 @@ def generate_network(eco: Ecosystem, rng: np.random.Generator) -> ProductionNetw
         link_seller=link_seller,
         link_weight=weight,
         link_base_weight=weight.copy(),
+        component_recipe=n_c + comp_raw,
     )

@@ -47,3 +47,35 @@ def output_vs_counterfactual(
     ax.set_title(title)
     ax.legend(loc="lower right")
     return save_figure(fig, path, data)
+
+
+def output_paths(
+    timeseries: pd.DataFrame,
+    path: Path,
+    *,
+    by: str = "scenario",
+    y: str = "output",
+    level: float = 0.95,
+    title: str | None = None,
+    shock_start: int | None = None,
+) -> list[Path]:
+    """Mean path of `y` per group (scenario) over the replicates, with a t-based confidence band."""
+    from sim.analysis import mean_ci
+
+    sns.set_theme(**STYLE)
+    data = mean_ci(timeseries, y, [by, "step"], level)
+    fig, ax = plt.subplots(figsize=(8, 4.2))
+    groups = list(dict.fromkeys(data[by]))
+    palette = dict(zip(groups, sns.color_palette(n_colors=len(groups)), strict=True))
+    sns.lineplot(data=data, x="step", y="mean", hue=by, hue_order=groups, palette=palette, ax=ax)
+    for group, band in data.groupby(by, sort=False):
+        ax.fill_between(
+            band["step"], band["ci_low"], band["ci_high"], color=palette[group], alpha=0.25
+        )
+    if shock_start is not None:
+        ax.axvline(shock_start, color="grey", linestyle=":")
+    ax.set_xlabel("month")
+    ax.set_ylabel(f"{y} (mean, {level:.0%} confidence band)")
+    n = int(data["n"].max()) if len(data) else 0
+    ax.set_title(title or f"{y}: mean of {n} replicates per {by}")
+    return save_figure(fig, path, data)

@@ -35,6 +35,20 @@ def _simulate(
     return model, model.timeseries()
 
 
+def _finance_outcomes(model: EcosystemModel, ts: pd.DataFrame) -> dict[str, float]:
+    """Outcomes of the finance layer, for the run itself (SMEs: specialized SMEs and domestic suppliers)."""
+    net, fin = model.network, model.finance.state
+    small = (net.kind != 0) & ~net.foreign
+    return {
+        "sme_exits": float(ts["sme_exits"].sum()),
+        "sme_survival_rate": float(1.0 - fin.ever_exited[small].mean()),
+        "defaults_by_contagion": float(ts["defaults_by_contagion"].sum()),
+        "sme_value_added_share": float(ts["sme_value_added_share"].mean()),
+        "sme_employment_share": float(ts["sme_employment_share"].mean()),
+        "policy_cost": float(fin.policy_cost),
+    }
+
+
 def run_scenario(
     scn: Scenario, seed: int = 0, *, steps: int | None = None, agent_data: bool = False
 ) -> RunResult:
@@ -49,6 +63,7 @@ def run_scenario(
     model, ts = _simulate(scn, seed, agent_data, start or 0)
     agents = model.agent_panel() if agent_data else None
     hit = model.shocks.directly_hit()
+    finance_outcomes = _finance_outcomes(model, ts)
     shocked_va = model.cum_value_added.copy()
     model.release()
     if scn.shocks:
@@ -58,6 +73,7 @@ def run_scenario(
     else:
         cf, cf_va = ts.copy(), shocked_va
     outcomes = resilience_outcomes(ts, cf, start)
+    outcomes.update(finance_outcomes)
     total_cf = float(cf_va.sum())
     direct = float((cf_va - shocked_va)[hit].sum())
     total = float((cf_va - shocked_va).sum())

@@ -127,6 +127,10 @@ class Ecosystem(Section):
             raise ValueError("raw_inputs_per_component must be <= n_raw_categories")
         if self.raw_inputs_per_leader > self.n_raw_categories:
             raise ValueError("raw_inputs_per_leader must be <= n_raw_categories")
+        if self.n_smes < self.n_component_categories:
+            raise ValueError("n_smes must be >= n_component_categories (every component needs a maker)")
+        if self.n_suppliers < self.n_raw_categories:
+            raise ValueError("n_suppliers must be >= n_raw_categories (every raw input needs a maker)")
         dependent = self.foreign_dependent_share * self.foreign_share_in_dependent
         if dependent > self.foreign_share + 1e-12:
             raise ValueError(
@@ -185,6 +189,9 @@ class Production(Section):
     )
     value_added_share_sme: float = param(
         0.35, "SMEs' value added as a share of their gross output.", "share", gt=0.0, lt=1.0
+    )
+    value_added_share_supplier: float = param(
+        0.4, "Suppliers' value added share of gross output; the rest is bought outside the ecosystem.", "share", gt=0.0, le=1.0
     )
     jobs_per_value_added_leader: float = param(
         1.0,
@@ -281,6 +288,60 @@ class Adaptation(Section):
     )
 
 
+class Finance(Section):
+    """Money: payment terms, the bank, firms' costs, defaults and entry. Values in million yuan at base prices."""
+
+    payment_days: float = param(
+        50.0, "Contractual payment term between firms of equal standing (SMEs paying suppliers).", "days", ge=0.0, le=300.0
+    )
+    leader_bargaining_power: float = param(
+        0.55,
+        "How far leaders stretch payment terms to smaller sellers (滥用优势地位、设置不合理交易条件): "
+        "their term is payment_days * (1 + power). With the defaults the volume-weighted average term is near "
+        "the observed 66.7-70.3 days.",
+        "x",
+        source="NBS receivables collection period of industrial firms, Oct 2024 / Apr 2025",
+        ge=0.0,
+        le=5.0,
+    )
+    base_rate: float = param(
+        0.031, "Rate on new corporate loans (leaders borrow at it).", "per year", source="PBoC, late 2025 (seed 002)", ge=0.0, le=0.5
+    )
+    sme_risk_premium: float = param(
+        0.0135, "Risk premium of SMEs and suppliers over the base rate (gives about 4.45 %).", "per year", source="PBoC small/micro loan rate, early 2024", ge=0.0, le=0.5
+    )
+    credit_months_leader: float = param(4.0, "Leaders' credit line, in months of normal revenue.", "months", ge=0.0)
+    credit_months_sme: float = param(2.0, "SMEs' and suppliers' credit line, in months of normal revenue.", "months", ge=0.0)
+    cash_months: float = param(1.0, "Cash firms start with and keep as a buffer (above it they repay debt, then pay dividends).", "months of revenue", ge=0.0)
+    equity_months: float = param(
+        1.5,
+        "Owners' capital at the start, in months of normal revenue; working capital beyond it (cash plus "
+        "receivables minus payables) is financed by the credit line, so longer payment terms mean more debt.",
+        "months of revenue",
+        ge=0.0,
+    )
+    cash_months_leader: float = param(3.0, "Cash buffer of leaders (large firms hold more).", "months of revenue", ge=0.0)
+    dividend_payout: float = param(0.5, "Share of cash above the buffer paid out to owners each month.", "share/month", ge=0.0, le=1.0)
+    labor_share: float = param(0.75, "Wages as a share of value added at normal output.", "share", ge=0.0, le=1.0)
+    overhead_share: float = param(0.03, "Mean overhead (rent, energy, services bought outside the ecosystem), share of normal revenue.", "share", ge=0.0, le=1.0)
+    overhead_sigma: float = param(
+        0.11,
+        "Sigma of an SME's or supplier's persistent idiosyncratic cost shock, share of normal revenue (gives a few % yearly exits).",
+        "share",
+        ge=0.0,
+        le=2.0,
+    )
+    overhead_sigma_leader: float = param(
+        0.01, "The same for leaders (large, diversified firms).", "share", ge=0.0, le=2.0
+    )
+    overhead_persistence: float = param(0.9, "Monthly AR(1) persistence of the idiosyncratic cost shock.", "-", ge=0.0, lt=1.0)
+    contagion_window: int = param(6, "A default counts as contagion when the firm lost trade credit to a failed customer within this many months.", "months", ge=1)
+    contagion_threshold: float = param(0.05, "Smallest such loss, as a share of the firm's normal monthly revenue.", "share", ge=0.0)
+    entry_rate: float = param(
+        0.05, "Monthly probability that an exited firm's place is taken by an entrant, in the category short of supply.", "share/month", ge=0.0, le=1.0
+    )
+
+
 class Policy(Section):
     """Policy levers (the seeds' measures). Each is 0 when off."""
 
@@ -299,9 +360,37 @@ class Policy(Section):
         ge=0.0,
         le=1.0,
     )
+    payment_term_cap_days: float | None = param(
+        None,
+        "Cap on the payment term large firms give SMEs (保障中小企业款项支付条例: 60 days); null means no cap.",
+        "days",
+        source="Regulations on Ensuring Payments to SMEs, revised, effective 2025-06-01",
+        ge=0.0,
+        le=300.0,
+    )
+    supply_chain_finance: float = param(
+        0.0,
+        "Supply-chain finance (供应链金融, 应收账款融资): share of an SME's receivables owed by leaders it can "
+        "discount at once, at the leader's rate plus a spread.",
+        "share",
+        ge=0.0,
+        le=1.0,
+    )
+    scf_spread: float = param(0.01, "Spread over the leader's rate charged for supply-chain finance.", "per year", ge=0.0, le=0.5)
+    credit_guarantee: float = param(
+        0.0,
+        "Government credit guarantee (融资担保) for SME loans: the share of a defaulted SME loan the government "
+        "repays; the bank cuts the SME premium in proportion.",
+        "share",
+        ge=0.0,
+        le=1.0,
+    )
 
 
 Recovery = Literal["step", "linear", "exponential"]
+SHOCK_TYPE_FIELD = Field(
+    description="Shock type; selects which of the other fields apply.", json_schema_extra={"unit": "-"}
+)
 
 
 class ShockBase(Section):
@@ -320,7 +409,7 @@ class ShockBase(Section):
 class SupplierDisruption(ShockBase):
     """Some firms lose part of their capacity (fire, flood, lockdown, sanctions on one firm)."""
 
-    type: Literal["supplier_disruption"]
+    type: Literal["supplier_disruption"] = SHOCK_TYPE_FIELD
     target: Literal["random", "largest", "category", "foreign"] = param(
         "random",
         "Which firms: random ones, the largest by capacity, all of one category, or foreign suppliers.",
@@ -355,7 +444,7 @@ class SupplierDisruption(ShockBase):
 class ForeignCutoff(ShockBase):
     """Foreign suppliers of given raw-input categories become unavailable (export controls, blockade)."""
 
-    type: Literal["foreign_cutoff"]
+    type: Literal["foreign_cutoff"] = SHOCK_TYPE_FIELD
     categories: list[int] | Literal["dependent", "all"] = param(
         "dependent",
         "Raw categories cut off: a list of indices, 'dependent' (the foreign-dependent ones) or 'all'.",
@@ -372,7 +461,7 @@ class ForeignCutoff(ShockBase):
 class DemandShock(ShockBase):
     """Final demand for leaders' products changes by a share."""
 
-    type: Literal["demand_shock"]
+    type: Literal["demand_shock"] = SHOCK_TYPE_FIELD
     change: float = param(
         -0.2,
         "Relative change of final demand at the start (-0.2 is a 20 % drop).",
@@ -388,7 +477,7 @@ class DemandShock(ShockBase):
 class LeaderFailure(ShockBase):
     """Chain leaders stop producing; part of their final demand moves to the surviving leaders."""
 
-    type: Literal["leader_failure"]
+    type: Literal["leader_failure"] = SHOCK_TYPE_FIELD
     target: Literal["largest", "random"] = param("largest", "Which leaders fail.", "-")
     count: int = param(1, "Leaders that fail.", "firms", ge=1)
     duration: int | None = param(
@@ -403,17 +492,27 @@ class LeaderFailure(ShockBase):
     )
 
 
+class CreditCrunch(ShockBase):
+    """Banks raise rates and cut credit lines (Chodorow-Reich 2014)."""
+
+    type: Literal["credit_crunch"] = SHOCK_TYPE_FIELD
+    rate_increase: float = param(0.02, "Added to the base rate.", "per year", ge=0.0, le=0.5)
+    limit_cut: float = param(0.5, "Share of every credit line withdrawn (debt above the new line must be repaid).", "share", ge=0.0, le=1.0)
+    duration: int | None = param(12, "Months the crunch lasts; null means until the end of the run.", "months", ge=1)
+
+
 Shock = Annotated[
-    SupplierDisruption | ForeignCutoff | DemandShock | LeaderFailure,
+    SupplierDisruption | ForeignCutoff | DemandShock | LeaderFailure | CreditCrunch,
     Field(discriminator="type"),
 ]
-SHOCK_TYPES = ("supplier_disruption", "foreign_cutoff", "demand_shock", "leader_failure")
+SHOCK_TYPES = ("supplier_disruption", "foreign_cutoff", "demand_shock", "leader_failure", "credit_crunch")
 
 SECTIONS: dict[str, type[Section]] = {
     "ecosystem": Ecosystem,
     "production": Production,
     "demand": Demand,
     "adaptation": Adaptation,
+    "finance": Finance,
     "policy": Policy,
 }
 
@@ -434,6 +533,7 @@ class Scenario(Section):
     )
     demand: Demand = Field(default_factory=Demand, description="Final demand.")
     adaptation: Adaptation = Field(default_factory=Adaptation, description="Re-sourcing behaviour.")
+    finance: Finance = Field(default_factory=Finance, description="Money, credit, defaults and entry.")
     policy: Policy = Field(default_factory=Policy, description="Policy levers.")
     shocks: list[Shock] = Field(
         default_factory=list, description=f"Shocks, any of: {', '.join(SHOCK_TYPES)}."
@@ -536,7 +636,7 @@ def _allowed_fields(loc: list, data: Any) -> list[str]:
 
 
 def _shock_classes() -> tuple[type[ShockBase], ...]:
-    return (SupplierDisruption, ForeignCutoff, DemandShock, LeaderFailure)
+    return (SupplierDisruption, ForeignCutoff, DemandShock, LeaderFailure, CreditCrunch)
 
 
 def _read_yaml(path: Path, chain: tuple[Path, ...] = ()) -> dict:

@@ -92,7 +92,8 @@ class ShockSchedule:
             else:
                 firms = rng.choice(leaders, s.count, replace=False)
             return ScheduledShock(s, np.sort(firms), 1.0)
-        raise TypeError(f"unknown shock {type(s).__name__}")
+        # shocks acting on money (credit_crunch) are applied by the finance layer
+        return ScheduledShock(s, np.zeros(0, dtype=np.int64), 0.0)
 
     def capacity_loss(self, t: int) -> np.ndarray:
         """Share of each firm's capacity out of action in month t (shocks combine multiplicatively)."""

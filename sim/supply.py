@@ -198,12 +198,16 @@ def reweight_orders(
 
     w' = w * (1 - speed * (1 - fill)); w'' = (1 - reversion) * w' + reversion * w_base;
     normalized over each slot. Sellers that delivered in full gain what the others lose.
+    A slot whose sellers all delivered nothing at full speed keeps its weights (no seller
+    is better), instead of dividing by zero.
     """
     speed = speed_per_slot[net.link_slot]
     w = net.link_weight * (1.0 - speed * (1.0 - link_fill))
-    w = w / net.per_slot_sum_for_links(w)
+    total = net.per_slot_sum_for_links(w)
+    w = np.where(total > 0, w / np.where(total > 0, total, 1.0), net.link_weight)
     w = (1.0 - reversion) * w + reversion * net.link_base_weight
-    net.link_weight = w / net.per_slot_sum_for_links(w)
+    total = net.per_slot_sum_for_links(w)
+    net.link_weight = np.where(total > 0, w / np.where(total > 0, total, 1.0), 0.0)
 
 
 def adjust_capacity(state: SupplyState, slack: float, speed: float) -> None:

@@ -1,0 +1,164 @@
+"""Statistics on tidy result tables: paired comparisons and confidence intervals.
+
+Every function takes a tidy table (one row an observation, one column a variable) and
+column names, so it works on any experiment's outcomes, not only this model's.
+
+Paired comparisons use common random numbers: replicate r of every scenario ran with
+the same seed, so the difference of scenario B and the reference A is taken within each
+replicate first (B_r - A_r), and the confidence interval is that of the mean of those
+differences. Shared noise cancels, and the interval is much narrower than one comparing
+two independent means.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+
+def _as_list(by: str | Sequence[str]) -> list[str]:
+    return [by] if isinstance(by, str) else list(by)
+
+
+def t_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float]:
+    """t-based confidence interval of the mean; (nan, nan) with fewer than two values."""
+    values = np.asarray(values, float)
+    n = len(values)
+    if n < 2:
+        return math.nan, math.nan
+    mean, sem = float(values.mean()), float(stats.sem(values))
+    if sem == 0.0:  # all values equal: the interval collapses to the mean
+        return mean, mean
+    low, high = stats.t.interval(level, df=n - 1, loc=mean, scale=sem)
+    return float(low), float(high)
+
+
+def bootstrap_interval(
+    values: np.ndarray, level: float = 0.95, resamples: int = 9999, seed: int = 0
+) -> tuple[float, float]:
+    """BCa bootstrap confidence interval of the mean (no normality assumption)."""
+    values = np.asarray(values, float)
+    if len(values) < 2:
+        return math.nan, math.nan
+    if np.ptp(values) == 0.0:
+        return float(values[0]), float(values[0])
+    res = stats.bootstrap(
+        (values,),
+        np.mean,
+        confidence_level=level,
+        n_resamples=resamples,
+        method="BCa",
+        rng=np.random.default_rng(seed),
+    )
+    return float(res.confidence_interval.low), float(res.confidence_interval.high)
+
+
+def paired_differences(
+    table: pd.DataFrame,
+    outcomes: Sequence[str],
+    *,
+    by: str | Sequence[str] = "scenario",
+    pair: str | Sequence[str] = "replicate",
+    reference: Hashable | None = None,
+    level: float = 0.95,
+    method: str = "t",
+    resamples: int = 9999,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Mean of each outcome per group, and its paired difference against the reference group.
+
+    `by` names the group (a scenario, a design point); `pair` names the unit shared across
+    groups (the replicate, i.e. the seed). The reference is the first group in table order
+    unless given (a tuple when `by` has several columns). A pair counts only where both
+    values are finite; `n` says how many did. `method` is 't' (t-based interval of the
+    mean paired difference) or 'bootstrap' (BCa). Returns one row per outcome and group:
+    outcome, the group columns, n, mean, sd, difference, ci_low, ci_high (NaN for the
+    reference itself), with the confidence level and the method in `attrs`.
+    """
+    if method not in ("t", "bootstrap"):
+        raise ValueError(f"method must be 't' or 'bootstrap', got {method!r}")
+    by_cols, pair_cols = _as_list(by), _as_list(pair)
+    missing = [c for c in (*by_cols, *pair_cols, *outcomes) if c not in table.columns]
+    if missing:
+        raise KeyError(f"columns not in the table: {missing}")
+    keys = list(dict.fromkeys(table[by_cols].itertuples(index=False, name=None)))
+    if reference is None:
+        reference = keys[0]
+    elif not isinstance(reference, tuple):
+        reference = (reference,)
+    if reference not in keys:
+        raise KeyError(f"reference group {reference} not in the table")
+    if table.duplicated([*by_cols, *pair_cols]).any():
+        raise ValueError(f"more than one row per group and {pair_cols}: cannot pair")
+    groups = {k: g.set_index(pair_cols) for k, g in table.groupby(by_cols, sort=False)}
+    groups = {(k if isinstance(k, tuple) else (k,)): g for k, g in groups.items()}
+    rows = []
+    for outcome in outcomes:
+        ref = groups[reference][outcome]
+        for key in keys:
+            values = groups[key][outcome].astype(float)
+            finite = values[np.isfinite(values)]
+            row = dict(zip(by_cols, key, strict=True))
+            row.update(
+                outcome=outcome,
+                mean=float(finite.mean()) if len(finite) else math.nan,
+                sd=float(finite.std(ddof=1)) if len(finite) > 1 else math.nan,
+            )
+            if key == reference:
+                row.update(n=len(finite), difference=math.nan, ci_low=math.nan, ci_high=math.nan)
+            else:
+                both = pd.concat([values, ref.astype(float)], axis=1, join="inner").to_numpy()
+                both = both[np.isfinite(both).all(axis=1)]
+                d = both[:, 0] - both[:, 1]
+                low, high = (
+                    t_interval(d, level)
+                    if method == "t"
+                    else bootstrap_interval(d, level, resamples, seed)
+                )
+                row.update(
+                    n=len(d),
+                    difference=float(d.mean()) if len(d) else math.nan,
+                    ci_low=low,
+                    ci_high=high,
+                )
+            rows.append(row)
+    columns = ["outcome", *by_cols, "n", "mean", "sd", "difference", "ci_low", "ci_high"]
+    out = pd.DataFrame(rows, columns=columns)
+    out.attrs.update(level=level, method=method, reference=reference, by=by_cols)
+    return out
+
+
+def mean_ci(
+    table: pd.DataFrame, value: str, by: str | Sequence[str], level: float = 0.95
+) -> pd.DataFrame:
+    """Mean of `value` per group with a t-based confidence interval (e.g. per scenario and month)."""
+    by_cols = _as_list(by)
+    rows = []
+    for key, group in table.groupby(by_cols, sort=False):
+        key = key if isinstance(key, tuple) else (key,)
+        values = group[value].to_numpy(float)
+        values = values[np.isfinite(values)]
+        low, high = t_interval(values, level)
+        rows.append(
+            {
+                **dict(zip(by_cols, key, strict=True)),
+                "n": len(values),
+                "mean": float(values.mean()) if len(values) else math.nan,
+                "ci_low": low,
+                "ci_high": high,
+            }
+        )
+    return pd.DataFrame(rows, columns=[*by_cols, "n", "mean", "ci_low", "ci_high"])
+
+
+def measured_outcomes(table: pd.DataFrame, candidates: Sequence[str]) -> list[str]:
+    """The candidate outcome columns with at least one finite value (the rest the model does not measure)."""
+    return [
+        c
+        for c in candidates
+        if c in table.columns and np.isfinite(pd.to_numeric(table[c], errors="coerce")).any()
+    ]

@@ -1,0 +1,95 @@
+"""The scenario comparison report: paired differences against the first scenario, and output paths.
+
+Used by `rongtong compare` and by `rongtong sweep` on a replicates design of two or more
+scenarios (the policy comparison of `make run`).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pandas as pd
+from rich.table import Table
+
+from sim.analysis import measured_outcomes, paired_differences
+from sim.experiments import Experiment, ReplicatesDesign
+from sim.io import write_atomic
+
+
+def is_comparison(exp: Experiment) -> bool:
+    return isinstance(exp.spec.design, ReplicatesDesign) and len(exp.points) >= 2
+
+
+def comparison_report(
+    exp: Experiment, table: pd.DataFrame, out: Path, *, method: str = "t", level: float = 0.95
+) -> pd.DataFrame:
+    """Write comparison.csv and output_paths.png under `out`; return the comparison table.
+
+    Failed runs are left out (their replicate is then unpaired for that scenario).
+    """
+    from sim.plots import output_paths
+
+    ok = table[table["error"].isna()]
+    outcomes = measured_outcomes(ok, [c for c in table.columns if c not in _id_columns(exp)])
+    result = paired_differences(
+        ok, outcomes, by="scenario", pair="replicate", level=level, method=method
+    )
+    write_atomic(out / "comparison.csv", lambda p: result.to_csv(p, index=False))
+    series = pd.read_parquet(out / "timeseries.parquet")
+    if "output" in series.columns and len(series):
+        starts = [s.start for p in exp.points for s in p.scenario.shocks]
+        output_paths(
+            series,
+            out / "output_paths.png",
+            by="scenario",
+            y="output",
+            level=level,
+            title=f"{exp.name}: final output, mean of {len(exp.seeds)} replicates "
+            f"({level:.0%} confidence band)",
+            shock_start=min(starts) if starts else None,
+        )
+    return result
+
+
+def _id_columns(exp: Experiment) -> set[str]:
+    return {"run_id", "point", "scenario", "replicate", "seed", "error", *exp.parameters}
+
+
+def comparison_table(result: pd.DataFrame, title: str) -> Table:
+    """The comparison as a rich table: per outcome, each scenario's mean and paired difference."""
+    level, method = result.attrs.get("level", 0.95), result.attrs.get("method", "t")
+    reference = result.attrs.get("reference", ("first",))[0]
+    table = Table(title=title, show_lines=False)
+    for name, justify in (
+        ("outcome", "left"),
+        ("scenario", "left"),
+        ("n", "right"),
+        ("mean", "right"),
+        (f"difference vs {reference}", "right"),
+        (f"{level:.0%} CI ({'bootstrap' if method == 'bootstrap' else 't'})", "right"),
+    ):
+        table.add_column(name, justify=justify)
+    outcomes = list(dict.fromkeys(result["outcome"]))
+    for i, outcome in enumerate(outcomes):
+        rows = result[result["outcome"] == outcome]
+        for j, row in enumerate(rows.itertuples(index=False)):
+            is_ref = math.isnan(row.difference) and row.scenario == reference
+            table.add_row(
+                outcome if j == 0 else "",
+                str(row.scenario),
+                str(row.n),
+                _fmt(row.mean),
+                "reference" if is_ref else _fmt(row.difference),
+                "" if is_ref else f"[{_fmt(row.ci_low)}, {_fmt(row.ci_high)}]",
+                end_section=j == len(rows) - 1 and i < len(outcomes) - 1,
+            )
+    return table
+
+
+def _fmt(value: float) -> str:
+    return (
+        "NaN"
+        if value is None or (isinstance(value, float) and math.isnan(value))
+        else f"{value:,.4g}"
+    )

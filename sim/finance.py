@@ -1,0 +1,381 @@
+"""Money: sales, trade credit with payment terms, wages, the bank, defaults, contagion, entry.
+
+Stock-flow consistency is structural: every movement below debits one holder and
+credits another. Holders are the firms (cash, debt, trade receivables and payables)
+and four sectors tracked by their net financial position: households (wages,
+dividends, final purchases, owners' capital), the bank (loans, supply-chain-finance
+claims, interest, write-offs), the government (policy costs) and the outside economy
+(materials and overheads bought outside the ecosystem). `balance_sheet_gap()` must be
+zero at every step; tests/test_finance.py checks it.
+
+Trade credit lives on the supply links as two rings of due-month buckets:
+`owed_seller[e, m % H]` is what link e's buyer owes its seller in month m, and
+`owed_bank[e, m % H]` what it owes the bank (receivables the seller sold through
+supply-chain finance, or that the bank took over when the seller failed).
+Values are in million yuan at base prices.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.network import LEADER, SME, SUPPLIER
+from sim.scenario import CreditCrunch
+from sim.shocks import intensity
+from sim.supply import DAYS_PER_MONTH, MarketFlows
+
+if TYPE_CHECKING:
+    from sim.model import EcosystemModel
+
+SECTORS = ("households", "bank", "government", "outside")
+MONTH_FIGURES = (
+    "cash",
+    "credit_drawn",
+    "receivables",
+    "payables",
+    "overdue_payables",
+    "average_payment_days",
+    "defaults_leader",
+    "defaults_sme",
+    "defaults_supplier",
+    "defaults_by_contagion",
+    "sme_exits",
+    "entries",
+    "interest_paid",
+    "wages",
+    "scf_discounted",
+    "trade_credit_written_off",
+    "policy_cost",
+)
+
+
+@dataclass
+class FinanceState:
+    cash: np.ndarray  # (N,)
+    debt: np.ndarray  # (N,) credit line drawn
+    normal_revenue: np.ndarray  # (N,) monthly revenue at normal output
+    alive: np.ndarray  # (N,) bool
+    overhead_noise: np.ndarray  # (N,) AR(1) state of the idiosyncratic cost shock
+    last_trade_loss: np.ndarray  # (N,) month of the last write-off from a failed customer
+    exited_at: np.ndarray  # (N,) month of the last exit at this place, -1 if none
+    ever_exited: np.ndarray  # (N,) bool: the firm first at this place has exited
+    sectors: dict[str, float] = field(default_factory=lambda: dict.fromkeys(SECTORS, 0.0))
+    policy_cost: float = 0.0
+
+
+class FinanceSystem:
+    """Settles each month's trade in money and decides defaults and entry."""
+
+    def __init__(self, model: EcosystemModel) -> None:
+        self.model = model
+        net, fin = model.network, model.scenario.finance
+        self.cfg = fin
+        self.policy = model.scenario.policy
+        max_days = fin.payment_days * (1.0 + fin.leader_bargaining_power)
+        self.ring = int(np.ceil(max(max_days, fin.payment_days) / DAYS_PER_MONTH)) + 2
+        net.link_state["owed_seller"] = np.zeros((net.n_links, self.ring))
+        net.link_state["owed_bank"] = np.zeros((net.n_links, self.ring))
+        normal_revenue = model.price * model.normal_output
+        self.state = FinanceState(
+            cash=fin.cash_months * normal_revenue,
+            debt=np.zeros(net.n_firms),
+            normal_revenue=normal_revenue,
+            alive=np.ones(net.n_firms, dtype=bool),
+            overhead_noise=np.zeros(net.n_firms),
+            last_trade_loss=np.full(net.n_firms, -(10**9), dtype=np.int64),
+            exited_at=np.full(net.n_firms, -1, dtype=np.int64),
+            ever_exited=np.zeros(net.n_firms, dtype=bool),
+        )
+        self.state.cash = self.cash_target()
+        self._book_past_trade(model)
+        # working capital beyond the owners' capital is borrowed; owners pay in the rest
+        st = self.state
+        receivables, payables = self.trade_positions()
+        equity = fin.equity_months * normal_revenue
+        st.debt = np.maximum(st.cash + receivables - payables - equity, 0.0)
+        st.sectors["households"] -= float((st.cash + receivables - payables - st.debt).sum())
+        self.crunches = [s for s in model.scenario.shocks if isinstance(s, CreditCrunch)]
+        self.month: dict[str, float] = dict.fromkeys(MONTH_FIGURES, 0.0)
+        self.initial_smes = np.flatnonzero(net.kind != LEADER)
+
+    def _book_past_trade(self, model: EcosystemModel) -> None:
+        """Start in the steady state: the trade of the months before month 0 is still being paid."""
+        net = model.network
+        buyer_output = model.normal_output[net.slot_firm[net.link_slot]]
+        units = net.link_weight * net.slot_coef[net.link_slot] * buyer_output
+        value = model.product_price[net.slot_product[net.link_slot]] * units
+        months = self.payment_days() / DAYS_PER_MONTH
+        m0 = np.floor(months).astype(np.int64)
+        frac = months - m0
+        rows = np.arange(net.n_links)
+        owed = net.link_state["owed_seller"]
+        for sale_month in range(-self.ring, 0):
+            for due, share in ((sale_month + m0, 1.0 - frac), (sale_month + m0 + 1, frac)):
+                ok = due >= 0
+                owed[rows[ok], due[ok] % self.ring] += (value * share)[ok]
+        # the receivables are the sellers' and the payables the buyers' (equal totals)
+
+    def cash_target(self) -> np.ndarray:
+        net, fin = self.model.network, self.cfg
+        months = np.where(net.kind == LEADER, fin.cash_months_leader, fin.cash_months)
+        return months * self.state.normal_revenue
+
+    def trade_positions(self) -> tuple[np.ndarray, np.ndarray]:
+        """Trade receivables and payables of each firm (bank-held claims are payables only)."""
+        net = self.model.network
+        owed_seller = net.link_state["owed_seller"].sum(axis=1)
+        owed_bank = net.link_state["owed_bank"].sum(axis=1)
+        n = net.n_firms
+        receivables = np.bincount(net.link_seller, weights=owed_seller, minlength=n)
+        payables = np.bincount(net.slot_firm[net.link_slot], weights=owed_seller + owed_bank, minlength=n)
+        return receivables, payables
+
+    # ------------------------------------------------------------ terms and rates
+    def payment_days(self) -> np.ndarray:
+        """Contract term of each link: leaders stretch terms to smaller sellers, up to the legal cap."""
+        net, fin = self.model.network, self.cfg
+        buyer_is_leader = net.kind[net.slot_firm[net.link_slot]] == LEADER
+        seller_is_small = net.kind[net.link_seller] != LEADER
+        days = np.full(net.n_links, fin.payment_days)
+        stretched = buyer_is_leader & seller_is_small
+        leader_days = fin.payment_days * (1.0 + fin.leader_bargaining_power)
+        if self.policy.payment_term_cap_days is not None:
+            leader_days = min(leader_days, self.policy.payment_term_cap_days)
+        days[stretched] = leader_days
+        return days
+
+    def annual_rate(self, t: int) -> np.ndarray:
+        net = self.model.network
+        base = self.cfg.base_rate + sum(c.rate_increase * intensity(c, t) for c in self.crunches)
+        premium = self.cfg.sme_risk_premium * (1.0 - self.policy.credit_guarantee)
+        return np.where(net.kind == LEADER, base, base + premium)
+
+    def credit_limit(self, t: int) -> np.ndarray:
+        net = self.model.network
+        months = np.where(net.kind == LEADER, self.cfg.credit_months_leader, self.cfg.credit_months_sme)
+        cut = 1.0
+        for c in self.crunches:
+            cut *= 1.0 - c.limit_cut * intensity(c, t)
+        return months * self.state.normal_revenue * cut
+
+    def liquidity_factor(self, t: int) -> np.ndarray:
+        """Share of capacity a firm can finance: firms short of cash and credit cut production and staff.
+
+        Liquidity (cash + undrawn credit) below one month of normal costs scales capacity down
+        in proportion, to no less than a fifth.
+        """
+        st = self.state
+        liquidity = st.cash + np.maximum(self.credit_limit(t) - st.debt, 0.0)
+        need = np.maximum(st.normal_revenue, 1e-12)
+        return np.clip(liquidity / need, 0.2, 1.0)
+
+    # ------------------------------------------------------------ the month
+    def settle(self, t: int, flows: MarketFlows) -> dict[str, float]:
+        """Book and pay the month's trade, pay costs, draw credit, decide defaults."""
+        model, net, st, cfg = self.model, self.model.network, self.state, self.cfg
+        month = dict.fromkeys(MONTH_FIGURES, 0.0)
+        owed_seller, owed_bank = net.link_state["owed_seller"], net.link_state["owed_bank"]
+        buyer = net.slot_firm[net.link_slot]
+        seller = net.link_seller
+        n = net.n_firms
+
+        # final sales: households pay the leaders at once
+        leaders = net.firms_of_kind[LEADER]
+        sales = model.price[leaders] * flows.output[leaders]
+        st.cash[leaders] += sales
+        st.sectors["households"] -= float(sales.sum())
+
+        # trade between firms becomes receivables due after the payment term
+        value = model.product_price[net.slot_product[net.link_slot]] * flows.link_delivered
+        days = self.payment_days()
+        months = days / DAYS_PER_MONTH
+        m0 = np.floor(months).astype(np.int64)
+        frac = months - m0
+        rows = np.arange(net.n_links)
+        owed_seller[rows, (t + m0) % self.ring] += value * (1.0 - frac)
+        owed_seller[rows, (t + m0 + 1) % self.ring] += value * frac
+        month["average_payment_days"] = float(days @ value / value.sum()) if value.sum() > 0 else np.nan
+
+        # supply-chain finance: SMEs sell part of what leaders owe them, at the leader's rate plus a spread
+        scf = self.policy.supply_chain_finance
+        if scf > 0:
+            # an SME uses it when it is borrowing (it is cheaper than its credit line), not to pay dividends
+            borrowing = st.debt > 0
+            eligible = (net.kind[buyer] == LEADER) & (net.kind[seller] != LEADER) & borrowing[seller]
+            sold = scf * value * eligible
+            rate = self.annual_rate(t)[buyer] + self.policy.scf_spread
+            discount = sold * rate / 12.0 * months
+            for bucket, share in (((t + m0) % self.ring, 1.0 - frac), ((t + m0 + 1) % self.ring, frac)):
+                owed_seller[rows, bucket] -= sold * share
+                owed_bank[rows, bucket] += sold * share
+            st.cash += np.bincount(seller, weights=sold - discount, minlength=n)
+            st.sectors["bank"] += float(discount.sum())
+            month["scf_discounted"] = float(sold.sum())
+
+        # what falls due this month is paid
+        bucket = t % self.ring
+        to_seller, to_bank = owed_seller[:, bucket].copy(), owed_bank[:, bucket].copy()
+        owed_seller[:, bucket] = 0.0
+        owed_bank[:, bucket] = 0.0
+        st.cash -= np.bincount(buyer, weights=to_seller + to_bank, minlength=n)
+        st.cash += np.bincount(seller, weights=to_seller, minlength=n)
+
+        # wages, materials and overheads bought outside, interest
+        alive = st.alive
+        prod = model.scenario.production
+        normal_units = (
+            prod.fixed_labor_share * model.supply.capacity * model.liquidity / (1.0 + model.scenario.ecosystem.capacity_slack)
+        )
+        wages = cfg.labor_share * model.value_added_per_unit * (normal_units + (1.0 - prod.fixed_labor_share) * flows.output)
+        wages *= alive
+        materials = (model.price - model.value_added_per_unit) * flows.output * (net.kind == SUPPLIER)
+        z = model.noise("costs", t).standard_normal(n)
+        rho = cfg.overhead_persistence
+        st.overhead_noise = rho * st.overhead_noise + np.sqrt(1.0 - rho**2) * z
+        sigma = np.where(net.kind == LEADER, cfg.overhead_sigma_leader, cfg.overhead_sigma)
+        overhead = st.normal_revenue * np.maximum(cfg.overhead_share + sigma * st.overhead_noise, 0.0) * alive
+        interest = st.debt * self.annual_rate(t) / 12.0
+        st.cash -= wages + materials + overhead + interest
+        st.sectors["households"] += float(wages.sum())
+        st.sectors["outside"] += float(materials.sum() + overhead.sum())
+        st.sectors["bank"] += float(interest.sum())
+        month["wages"] = float(wages.sum())
+        month["interest_paid"] = float(interest.sum())
+
+        # credit: a cash shortfall is drawn on the credit line; above the buffer, repay then pay out
+        limit = self.credit_limit(t)
+        need = np.maximum(-st.cash, 0.0)
+        insolvent = alive & (need > 0) & (st.debt + need > limit + 1e-9)
+        draw = np.where(insolvent, 0.0, need)
+        st.debt += draw
+        st.cash += draw
+        target = self.cash_target()
+        excess = np.maximum(st.cash - target, 0.0) * alive
+        repay = np.minimum(excess, st.debt)
+        st.cash -= repay
+        st.debt -= repay
+        dividends = cfg.dividend_payout * (excess - repay)
+        st.cash -= dividends
+        st.sectors["households"] += float(dividends.sum())
+
+        # insolvent firms exit; their creditors take the losses
+        failed = np.flatnonzero(insolvent)
+        if len(failed):
+            self._liquidate(t, failed, month)
+        self._month_stocks(month)
+        self.month = month
+        return month
+
+    def _liquidate(self, t: int, failed: np.ndarray, month: dict[str, float]) -> None:
+        """Wind up failed firms: the bank takes their receivables, then creditors are paid in order."""
+        model, net, st, cfg = self.model, self.model.network, self.state, self.cfg
+        n = net.n_firms
+        owed_seller, owed_bank = net.link_state["owed_seller"], net.link_state["owed_bank"]
+        buyer = net.slot_firm[net.link_slot]
+        seller = net.link_seller
+        is_failed = np.zeros(n, dtype=bool)
+        is_failed[failed] = True
+
+        # 0. an overdraft the firm could not cover becomes part of its bank debt
+        overdraft = np.maximum(-st.cash, 0.0) * is_failed
+        st.debt += overdraft
+        st.cash += overdraft
+
+        # 1. the bank buys the failed firms' receivables at face value; customers now pay the bank
+        #    (claims between two failed firms are settled in step 3)
+        sold = is_failed[seller] & ~is_failed[buyer]
+        face = owed_seller[sold].sum(axis=1)
+        owed_bank[sold] += owed_seller[sold]
+        owed_seller[sold] = 0.0
+        st.cash += np.bincount(seller[sold], weights=face, minlength=n)
+
+        # 2. the bank is paid first; what is left unpaid is written off (guaranteed share by the state)
+        paid = np.minimum(st.cash, st.debt) * is_failed
+        st.cash -= paid
+        st.debt -= paid
+        unpaid = st.debt * is_failed
+        st.debt -= unpaid
+        st.sectors["bank"] -= float(unpaid.sum())
+        guaranteed = self.policy.credit_guarantee * unpaid * (net.kind != LEADER)
+        st.sectors["government"] -= float(guaranteed.sum())
+        st.sectors["bank"] += float(guaranteed.sum())
+        st.policy_cost += float(guaranteed.sum())
+        month["policy_cost"] += float(guaranteed.sum())
+
+        # 3. trade creditors are paid pro rata from what is left; the rest is written off
+        owing = is_failed[buyer]
+        claims_seller = owed_seller[owing].sum(axis=1)
+        claims_bank = owed_bank[owing].sum(axis=1)
+        total_claims = np.bincount(buyer[owing], weights=claims_seller + claims_bank, minlength=n)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ratio = np.where(total_claims > 0, np.minimum(st.cash / total_claims, 1.0), 0.0)
+        r = ratio[buyer[owing]]
+        st.cash += np.bincount(seller[owing], weights=r * claims_seller, minlength=n)
+        st.cash -= np.bincount(buyer[owing], weights=r * (claims_seller + claims_bank), minlength=n)
+        written_off = (1.0 - r) * claims_seller
+        loss = np.bincount(seller[owing], weights=written_off, minlength=n)
+        st.sectors["bank"] -= float(((1.0 - r) * claims_bank).sum())
+        owed_seller[owing] = 0.0
+        owed_bank[owing] = 0.0
+        hurt = loss > cfg.contagion_threshold * st.normal_revenue
+        st.last_trade_loss[hurt] = t
+        month["trade_credit_written_off"] = float(written_off.sum() + ((1.0 - r) * claims_bank).sum())
+        month["overdue_payables"] = float(total_claims.sum())
+
+        # 4. what is left belongs to the owners
+        st.sectors["households"] += float(st.cash[failed].sum())
+        st.cash[failed] = 0.0
+
+        contagion = (t - st.last_trade_loss[failed]) <= cfg.contagion_window
+        month["defaults_by_contagion"] += float(contagion.sum())
+        for kind, name in ((LEADER, "leader"), (SME, "sme"), (SUPPLIER, "supplier")):
+            month[f"defaults_{name}"] += float((net.kind[failed] == kind).sum())
+        month["sme_exits"] += float(((net.kind[failed] != LEADER) & ~net.foreign[failed]).sum())
+        st.alive[failed] = False
+        st.exited_at[failed] = t
+        st.ever_exited[failed] = True
+        # buyers stop ordering from the failed sellers
+        net.link_base_weight = np.where(is_failed[seller], 0.0, net.link_base_weight)
+        net.link_weight = np.where(is_failed[seller], 0.0, net.link_weight)
+        total = net.per_slot_sum_for_links(net.link_weight)
+        net.link_weight = np.where(total > 0, net.link_weight / np.where(total > 0, total, 1.0), 0.0)
+
+    def open_firm(self, firm: int, normal_revenue: float) -> None:
+        """A new firm: its owners (households) pay in the starting cash buffer."""
+        st = self.state
+        st.normal_revenue[firm] = normal_revenue
+        st.cash[firm] = self.cash_target()[firm]
+        st.sectors["households"] -= st.cash[firm]
+        st.debt[firm] = 0.0
+        st.overhead_noise[firm] = 0.0
+        st.last_trade_loss[firm] = -(10**9)
+        st.alive[firm] = True
+
+    def _month_stocks(self, month: dict[str, float]) -> None:
+        net, st = self.model.network, self.state
+        month["cash"] = float(st.cash.sum())
+        month["credit_drawn"] = float(st.debt.sum())
+        month["receivables"] = float(net.link_state["owed_seller"].sum())
+        month["payables"] = float(net.link_state["owed_seller"].sum() + net.link_state["owed_bank"].sum())
+
+    # ------------------------------------------------------------ accounting identity
+    def net_worth(self) -> dict[str, float]:
+        """Net financial position of every holder group; they must sum to zero."""
+        st = self.state
+        receivables, payables = self.trade_positions()
+        firms = float((st.cash + receivables - payables - st.debt).sum())
+        return {"firms": firms, **st.sectors}
+
+    def balance_sheet_gap(self) -> float:
+        """Sum of all net financial positions relative to the gross stocks: 0 when stock-flow consistent."""
+        worth = self.net_worth()
+        net = self.model.network
+        scale = (
+            float(np.abs(self.state.cash).sum() + self.state.debt.sum())
+            + float(net.link_state["owed_seller"].sum() + net.link_state["owed_bank"].sum())
+            + sum(abs(v) for v in worth.values())
+        )
+        return abs(sum(worth.values())) / max(scale, 1.0)

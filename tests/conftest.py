@@ -1,0 +1,51 @@
+"""Shared helpers: small ecosystems that run in milliseconds, and a deterministic hypothesis profile."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+import sim
+
+TESTS = Path(__file__).parent
+REPO = TESTS.parent
+SCENARIOS = REPO / "scenarios"
+if str(TESTS) not in sys.path:  # reference_model.py is imported by tests and benchmarks alike
+    sys.path.insert(0, str(TESTS))
+
+# the same examples on every run: a failure seen once is seen again
+settings.register_profile(
+    "rongtong",
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.load_profile("rongtong")
+
+# a tenth of the baseline ecosystem, same proportions: fast, yet with multi-sourcing everywhere
+SMALL_ECOSYSTEM: dict[str, Any] = {
+    "n_leaders": 4,
+    "n_smes": 60,
+    "n_suppliers": 90,
+    "n_component_categories": 10,
+    "n_raw_categories": 8,
+    "components_per_leader": 5,
+}
+
+
+def small_scenario(
+    steps: int = 60, shocks: list[dict] | None = None, **params: Any
+) -> sim.Scenario:
+    """A small scenario from flat keyword parameters (they override SMALL_ECOSYSTEM)."""
+    return sim.scenario_from_flat(
+        **{**SMALL_ECOSYSTEM, **params}, steps=steps, shocks=list(shocks or [])
+    )
+
+
+@pytest.fixture
+def scenario_factory():
+    return small_scenario
