@@ -11,8 +11,10 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[test]"
 	touch $(STAMP)
 
+# the policy comparison: baseline vs foreign cut-off vs cut-off with a policy mix, 20 replicates
+# with common random numbers; prints the paired differences, writes results/policy_comparison/
 run: $(STAMP)
-	$(BIN)/rongtong run scenarios/foreign_cutoff.yaml --out results/quickstart
+	$(BIN)/rongtong sweep experiments/policy_comparison.yaml --out results/policy_comparison --fresh
 
 test: $(STAMP)
 	$(BIN)/ruff check sim tests benchmarks

@@ -74,10 +74,11 @@ def paired_differences(
     `by` names the group (a scenario, a design point); `pair` names the unit shared across
     groups (the replicate, i.e. the seed). The reference is the first group in table order
     unless given (a tuple when `by` has several columns). A pair counts only where both
-    values are finite; `n` says how many did. `method` is 't' (t-based interval of the
+    values are finite; `pairs` says how many did (`n` counts the finite values behind
+    `mean`). `method` is 't' (t-based interval of the
     mean paired difference) or 'bootstrap' (BCa). Returns one row per outcome and group:
-    outcome, the group columns, n, mean, sd, difference, ci_low, ci_high (NaN for the
-    reference itself), with the confidence level and the method in `attrs`.
+    outcome, the group columns, n, mean, sd, pairs, difference, ci_low, ci_high (NaN for
+    the reference itself), with the confidence level and the method in `attrs`.
     """
     if method not in ("t", "bootstrap"):
         raise ValueError(f"method must be 't' or 'bootstrap', got {method!r}")
@@ -105,11 +106,12 @@ def paired_differences(
             row = dict(zip(by_cols, key, strict=True))
             row.update(
                 outcome=outcome,
+                n=len(finite),
                 mean=float(finite.mean()) if len(finite) else math.nan,
                 sd=float(finite.std(ddof=1)) if len(finite) > 1 else math.nan,
             )
             if key == reference:
-                row.update(n=len(finite), difference=math.nan, ci_low=math.nan, ci_high=math.nan)
+                row.update(pairs=0, difference=math.nan, ci_low=math.nan, ci_high=math.nan)
             else:
                 both = pd.concat([values, ref.astype(float)], axis=1, join="inner").to_numpy()
                 both = both[np.isfinite(both).all(axis=1)]
@@ -120,13 +122,23 @@ def paired_differences(
                     else bootstrap_interval(d, level, resamples, seed)
                 )
                 row.update(
-                    n=len(d),
+                    pairs=len(d),
                     difference=float(d.mean()) if len(d) else math.nan,
                     ci_low=low,
                     ci_high=high,
                 )
             rows.append(row)
-    columns = ["outcome", *by_cols, "n", "mean", "sd", "difference", "ci_low", "ci_high"]
+    columns = [
+        "outcome",
+        *by_cols,
+        "n",
+        "mean",
+        "sd",
+        "pairs",
+        "difference",
+        "ci_low",
+        "ci_high",
+    ]
     out = pd.DataFrame(rows, columns=columns)
     out.attrs.update(level=level, method=method, reference=reference, by=by_cols)
     return out

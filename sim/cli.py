@@ -141,17 +141,24 @@ def _run_and_report(exp, out: Path | None, workers, dask, fresh: bool, method: s
             f"interrupted: finished runs are saved in {out}/; run the same command again to resume",
             markup=False,
             highlight=False,
+            soft_wrap=True,
         )
         raise typer.Exit(130) from None
     if is_comparison(exp):
         result = comparison_report(exp, table, out, method=method)
-        console.print(
+        # a file or a pipe gets 120 columns (rich's default of 80 wraps the intervals)
+        (console if console.is_terminal else Console(width=120)).print(
             comparison_table(
                 result, f"{exp.name}: {len(exp.seeds)} replicates, common random numbers"
             )
         )
     failed = table[table["error"].notna()]
-    console.print(f"wrote {out}/ ({len(table) - len(failed)} of {len(table)} runs ok)")
+    console.print(
+        f"wrote {out}/ ({len(table) - len(failed)} of {len(table)} runs ok)",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
     if len(failed):
         err_console.print(
             f"error: {len(failed)} of {len(table)} runs failed:", markup=False, highlight=False
@@ -165,7 +172,9 @@ def _run_and_report(exp, out: Path | None, workers, dask, fresh: bool, method: s
             )
         if len(failed) > 20:
             err_console.print(
-                f"  ... and {len(failed) - 20} more (column 'error' of {out}/outcomes.parquet)"
+                f"  ... and {len(failed) - 20} more (column 'error' of {out}/outcomes.parquet)",
+                markup=False,
+                soft_wrap=True,
             )
         raise typer.Exit(1)
 
@@ -216,7 +225,11 @@ def compare(
         Path | None, typer.Option(help="Output folder (default results/compare_<A>_vs_<B>...).")
     ] = None,
     bootstrap: Annotated[
-        bool, typer.Option("--bootstrap", help="BCa bootstrap intervals instead of t-based ones.")
+        bool,
+        typer.Option(
+            "--bootstrap",
+            help="BCa bootstrap intervals instead of t-based ones (they undercover with fewer than about 30 replicates).",
+        ),
     ] = False,
     seed: Annotated[
         int, typer.Option(min=0, help="Root seed (SeedSequence) of the replicates.")
@@ -252,6 +265,26 @@ def compare(
             raise InputError(f"{path}: scenario file not found")
     exp = experiment_from_scenarios(scenarios, reps, seed=seed, steps=steps)
     _run_and_report(exp, out, workers, dask, fresh, "bootstrap" if bootstrap else "t")
+
+
+@app.command()
+@one_line_errors
+def dashboard(
+    scenario: Annotated[
+        Path | None,
+        typer.Option(
+            help="Scenario YAML to open (default scenarios/baseline.yaml; any bundled one can be picked)."
+        ),
+    ] = None,
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port (0 picks a free one).")] = 8765,
+    host: Annotated[
+        str, typer.Option(help="Address to bind; the default keeps the page on this machine.")
+    ] = "127.0.0.1",
+) -> None:
+    """Serve the interactive dashboard (Solara) for exploring a scenario month by month."""
+    from sim.dashboard.server import serve
+
+    serve(scenario, host=host, port=port)
 
 
 def main() -> None:

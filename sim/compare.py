@@ -10,6 +10,7 @@ import math
 from pathlib import Path
 
 import pandas as pd
+from rich import box
 from rich.table import Table
 
 from sim.analysis import measured_outcomes, paired_differences
@@ -60,17 +61,24 @@ def comparison_table(result: pd.DataFrame, title: str) -> Table:
     """The comparison as a rich table: per outcome, each scenario's mean and paired difference."""
     level, method = result.attrs.get("level", 0.95), result.attrs.get("method", "t")
     reference = result.attrs.get("reference", ("first",))[0]
-    table = Table(title=title, show_lines=False)
+    table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False)
     for name, justify in (
         ("outcome", "left"),
         ("scenario", "left"),
-        ("n", "right"),
         ("mean", "right"),
-        (f"difference vs {reference}", "right"),
-        (f"{level:.0%} CI ({'bootstrap' if method == 'bootstrap' else 't'})", "right"),
+        (f"paired diff. vs {reference}", "right"),
+        (f"{level:.0%} CI ({'BCa bootstrap' if method == 'bootstrap' else 't'})", "right"),
+        ("pairs", "right"),
     ):
-        table.add_column(name, justify=justify)
+        table.add_column(name, justify=justify, no_wrap=name in ("outcome", "scenario"))
     outcomes = list(dict.fromkeys(result["outcome"]))
+    short = result[(result["pairs"] > 0) & (result["pairs"] < result["pairs"].max())]
+    if len(short):
+        table.caption = (
+            f"pairs < {result['pairs'].max()}: {', '.join(dict.fromkeys(short['outcome']))} NaN in some runs "
+            "(time_to_recover is NaN when output has not recovered by the end); those pairs are left out, so "
+            "the difference describes only the replicates where both values exist"
+        )
     for i, outcome in enumerate(outcomes):
         rows = result[result["outcome"] == outcome]
         for j, row in enumerate(rows.itertuples(index=False)):
@@ -78,18 +86,16 @@ def comparison_table(result: pd.DataFrame, title: str) -> Table:
             table.add_row(
                 outcome if j == 0 else "",
                 str(row.scenario),
-                str(row.n),
                 _fmt(row.mean),
                 "reference" if is_ref else _fmt(row.difference),
                 "" if is_ref else f"[{_fmt(row.ci_low)}, {_fmt(row.ci_high)}]",
+                "" if is_ref else str(row.pairs),
                 end_section=j == len(rows) - 1 and i < len(outcomes) - 1,
             )
     return table
 
 
 def _fmt(value: float) -> str:
-    return (
-        "NaN"
-        if value is None or (isinstance(value, float) and math.isnan(value))
-        else f"{value:,.4g}"
-    )
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "NaN"
+    return f"{value:.4g}"

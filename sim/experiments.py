@@ -331,9 +331,12 @@ def _validate_file(data: dict, source: str) -> ExperimentFile:
 
 def _format_error(source: str, err: ValidationError) -> str:
     first = err.errors()[0]
-    loc_parts = [p for p in first["loc"] if p not in DESIGN_KINDS]
-    # pydantic names union members in the location ("str", "dict[str,any]"): drop them
-    loc_parts = [p for p in loc_parts if not (isinstance(p, str) and ("[" in p or p in ("str",)))]
+    loc_parts = list(first["loc"])
+    # pydantic puts the union member in the location: the design kind after 'design',
+    # the type ('str', 'dict[str,any]') of a scenario given as a file or inline
+    if loc_parts[:1] == ["design"] and len(loc_parts) > 1 and loc_parts[1] in DESIGN_KINDS:
+        del loc_parts[1]
+    loc_parts = [p for p in loc_parts if not (isinstance(p, str) and ("[" in p or p == "str"))]
     loc = ".".join(str(p) for p in loc_parts)
     kind = first["type"]
     if kind == "extra_forbidden":
@@ -349,6 +352,9 @@ def _format_error(source: str, err: ValidationError) -> str:
         return (
             f"{source}: field '{loc}': a design needs a 'kind', one of: {', '.join(DESIGN_KINDS)}"
         )
+    is_scenario_ref = loc_parts[:1] == ["scenario"] or loc_parts[:2] == ["design", "scenarios"]
+    if is_scenario_ref and kind in ("string_type", "dict_type"):
+        return f"{source}: field '{loc}': expected a scenario file name or an inline scenario mapping (got {first.get('input')!r})"
     msg = first["msg"].removeprefix("Value error, ")
     got = first.get("input")
     got_text = "" if isinstance(got, dict) or kind == "missing" else f" (got {got!r})"
@@ -364,8 +370,8 @@ def _allowed_fields(loc: tuple) -> list[str]:
         "latin": LatinDesign,
     }
     cls: Any = ExperimentFile
-    for part in loc:
-        if part in classes:
+    for i, part in enumerate(loc):
+        if i == 1 and loc[0] == "design" and part in classes:
             cls = classes[part]
         elif part == "executor":
             cls = ExecutorSettings
@@ -607,6 +613,15 @@ def run_experiment(
             f"{exp.name}: resuming, {len(done)} of {len(all_runs)} runs already in {out}",
             markup=False,
             highlight=False,
+            soft_wrap=True,
+        )
+    if done and store.code_changed:
+        console.print(
+            f"warning: {out}: the rongtong source changed since these runs were made; the finished "
+            "runs are kept (use --fresh to run them all with this code)",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
         )
     if not pending:  # all done: (re)consolidate only
         store.close(store.open(exp, fresh, "none: all runs were done", 0), "finished", 0, [])

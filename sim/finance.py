@@ -271,7 +271,7 @@ class FinanceSystem:
 
     def _liquidate(self, t: int, failed: np.ndarray, month: dict[str, float]) -> None:
         """Wind up failed firms: the bank takes their receivables, then creditors are paid in order."""
-        model, net, st, cfg = self.model, self.model.network, self.state, self.cfg
+        net, st, cfg = self.model.network, self.state, self.cfg
         n = net.n_firms
         owed_seller, owed_bank = net.link_state["owed_seller"], net.link_state["owed_bank"]
         buyer = net.slot_firm[net.link_slot]

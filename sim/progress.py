@@ -62,7 +62,7 @@ class RunProgress:
             now = time.monotonic()
             if now - self._last_line >= 10.0 or self.done == self.total:
                 self._last_line = now
-                self.console.print(self.line(now), markup=False, highlight=False)
+                self.console.print(self.line(now), markup=False, highlight=False, soft_wrap=True)
 
     def line(self, now: float) -> str:
         elapsed = max(now - self._start, 1e-9)

@@ -17,6 +17,7 @@ the same command skips them. Runs that raised are kept with their error and run 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -92,7 +93,7 @@ def execute_run(task: RunTask) -> RunOutput:
     """Run one scenario with its counterfactual; never raises: an error is part of the record."""
     from sim.runs import run_scenario
 
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     error = trace = None
     frame = pd.DataFrame(
         {c: pd.Series(dtype=float) for c in ("step", *task.series, *_cf(task.series))}
@@ -130,6 +131,7 @@ def execute_run(task: RunTask) -> RunOutput:
         "error": error,
         "traceback": trace,
         "seconds": time.perf_counter() - started,
+        "cpu_seconds": time.process_time() - cpu_started,  # < seconds: the worker waited for a core
         "worker": f"{socket.gethostname()}:{os.getpid()}",
     }
     frame.insert(0, "run_id", task.run_id)
@@ -189,6 +191,16 @@ def versions() -> dict[str, str]:
     return found
 
 
+def code_hash() -> str:
+    """A hash of the package's source: a resumed experiment warns when the code has changed."""
+    digest = hashlib.sha256()
+    root = Path(__file__).parent
+    for path in sorted(root.rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -200,6 +212,7 @@ class RunStore:
         self.out = Path(out)
         self.runs_dir = self.out / "runs"
         self.manifest_path = self.out / "manifest.json"
+        self.code_changed = False  # set by check(): the finished runs were made by other code
 
     # ------------------------------------------------------------ opening
     def check(self, exp: Experiment, fresh: bool) -> None:
@@ -221,6 +234,7 @@ class RunStore:
                     f"fingerprint {old.get('fingerprint')}; now {exp.fingerprint()}): the design, scenarios, seed or kept "
                     "outputs changed; use --fresh to discard those results, or another --out"
                 )
+            self.code_changed = old.get("code_sha256") not in (None, code_hash())
         elif self.runs_dir.is_dir() and any(self.runs_dir.iterdir()):
             raise InputError(
                 f"{self.out}: has run files but no manifest.json; use --fresh to start over, or another --out"
@@ -242,6 +256,7 @@ class RunStore:
                 "executor": executor,
                 "runs_pending": pending,
                 "versions": versions(),
+                "code_sha256": code_hash(),
             }
         )
         manifest["status"] = "running"
@@ -284,6 +299,7 @@ class RunStore:
             ],
             **exp.extra,
             "versions": versions(),
+            "code_sha256": code_hash(),
             "started": now(),
             "ended": None,
             "status": "running",

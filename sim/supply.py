@@ -85,19 +85,23 @@ def ration_proportional(
 def ration_smaller_first(
     orders: np.ndarray, sellers: np.ndarray, output: np.ndarray, demand: np.ndarray
 ) -> np.ndarray:
-    """Smaller orders are served in full first; the order that exhausts output gets the rest."""
-    if len(orders) == 0:
-        return orders.copy()
-    order = np.lexsort((orders, sellers))
+    """Smaller orders are served in full first; the order that exhausts output gets the rest.
+
+    Only sellers short of output are sorted: the others serve every order exactly, and the
+    running sums stay small, so rounding does not shave full orders.
+    """
+    delivered = orders.copy()
+    short = np.flatnonzero(output[sellers] < demand[sellers])
+    if len(short) == 0:
+        return delivered
+    order = short[np.lexsort((orders[short], sellers[short]))]
     o, s = orders[order], sellers[order]
     cum = np.cumsum(o)
     first = np.ones(len(s), dtype=bool)
     first[1:] = s[1:] != s[:-1]
     seg_start = np.maximum.accumulate(np.where(first, np.arange(len(s)), 0))
     before = cum - o - (cum[seg_start] - o[seg_start])
-    delivered_sorted = np.clip(output[s] - before, 0.0, o)
-    delivered = np.empty_like(orders)
-    delivered[order] = delivered_sorted
+    delivered[order] = np.clip(output[s] - before, 0.0, o)
     return delivered
 
 

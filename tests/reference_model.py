@@ -26,7 +26,8 @@ Production flows downstream, tier by tier (suppliers, then SMEs, then leaders).
 Adaptation (after the month):
   re-weighting: w' = w * (1 - speed * (1 - fill)), normalized over the slot; then
   w'' = (1 - reversion) * w' + reversion * base weight, normalized. (A slot whose
-  sellers all delivered nothing at full speed keeps its weights: no seller is better.)
+  sellers all delivered nothing at full speed keeps its weights: no seller is better;
+  a slot with no weight left at all keeps zero weights and orders nothing.)
   searches: a slot's low-fill counter counts consecutive months with fill < trigger;
   running searches count down one month; an idle slot whose counter reached `patience`
   starts a search of `search_months`; a search whose timer is <= 0 is due.
@@ -250,16 +251,17 @@ class ReferenceEconomy:
                 shifted.append(link.weight * (1.0 - speed[k] * (1.0 - fill[e])))
                 e += 1
             total = sum(shifted)
-            if total <= 0:  # every seller failed completely: no reason to prefer any
+            if total > 0:
+                shifted = [w / total for w in shifted]
+            else:  # every seller failed completely: no reason to prefer any
                 shifted = [link.weight for link in slot.links]
-                total = sum(shifted)
             mixed = [
-                (1.0 - reversion) * w / total + reversion * link.base_weight
+                (1.0 - reversion) * w + reversion * link.base_weight
                 for w, link in zip(shifted, slot.links, strict=True)
             ]
             total = sum(mixed)
             for link, w in zip(slot.links, mixed, strict=True):
-                link.weight = w / total
+                link.weight = w / total if total > 0 else 0.0  # no weight left: orders nothing
 
     def searches_due(
         self, fill: list[float], trigger: float, patience: int, search_months: list[float]

@@ -139,7 +139,7 @@ def test_credit_crunch_cuts_sme_employment_more_than_leader_employment():
     for seed in range(6):
         r = sim.run_scenario(scn, seed=seed)
         w = slice(24, 48)
-        loss = lambda col, r=r: 1 - r.timeseries[col].iloc[w].sum() / r.counterfactual[col].iloc[w].sum()  # noqa: E731
+        loss = lambda col, r=r, w=w: 1 - r.timeseries[col].iloc[w].sum() / r.counterfactual[col].iloc[w].sum()  # noqa: E731
         sme.append(loss("employment_sme"))
         leader.append(loss("employment_leader"))
     assert np.mean(sme) > 1.5 * np.mean(leader) > 0

@@ -1,0 +1,193 @@
+"""The dashboard's figures: small matplotlib Figures built from a run's series.
+
+Figures are made with `matplotlib.figure.Figure` (no pyplot state), so the page can
+build them from its stepping thread. A panel whose columns a layer has not added yet
+returns None and the page shows a note instead.
+"""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import networkx as nx  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.collections import LineCollection  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from sim.dashboard.session import (  # noqa: E402
+    CONTAGION_COLUMN,
+    DEAL_COLUMNS,
+    EXIT_COLUMNS,
+    INNOVATION_COLUMN,
+    FirmStatus,
+)
+from sim.network import LEADER, SME, SUPPLIER, ProductionNetwork  # noqa: E402
+
+SHOCKED, COUNTERFACTUAL = "#c0392b", "#34495e"
+CHART_SIZE = (5.4, 2.9)
+DPI = 80
+
+
+def _chart(title: str, ylabel: str, horizon: int, window: tuple[int, int] | None) -> tuple:
+    fig = Figure(figsize=CHART_SIZE, dpi=DPI)
+    fig.subplots_adjust(left=0.13, right=0.98, top=0.9, bottom=0.16)
+    ax = fig.add_subplot()
+    ax.set_title(title, fontsize=10, loc="left")
+    ax.set_xlabel("month", fontsize=8)
+    ax.set_ylabel(ylabel, fontsize=8)
+    ax.tick_params(labelsize=7)
+    ax.set_xlim(0, max(horizon - 1, 1))
+    ax.grid(alpha=0.3)
+    if window is not None:
+        ax.axvspan(window[0], window[1], color="#f5b041", alpha=0.18, lw=0, label="shock")
+    return fig, ax
+
+
+def output_figure(
+    ts: pd.DataFrame, cf: pd.DataFrame, horizon: int, window: tuple[int, int] | None
+) -> Figure:
+    """Final output of the shocked run against the no-shock counterfactual."""
+    fig, ax = _chart("Final output vs no-shock counterfactual", "value / month", horizon, window)
+    if len(ts):
+        ax.plot(cf["step"], cf["output"], color=COUNTERFACTUAL, lw=1.4, ls="--", label="no shock")
+        ax.plot(ts["step"], ts["output"], color=SHOCKED, lw=1.8, label="with shock")
+        top = float(max(ts["output"].max(), cf["output"].max()))
+        ax.set_ylim(0, top * 1.08 if top > 0 else 1)
+        ax.annotate(
+            f"month {len(ts)}: {ts['output'].iloc[-1]:,.0f}",
+            xy=(0.99, 0.04),
+            xycoords="axes fraction",
+            ha="right",
+            fontsize=8,
+        )
+        ax.legend(fontsize=7, loc="lower left")
+    return fig
+
+
+def demand_met_figure(
+    ts: pd.DataFrame, cf: pd.DataFrame, horizon: int, window: tuple[int, int] | None
+) -> Figure:
+    """Share of final demand that the leaders delivered."""
+    fig, ax = _chart("Final demand met", "% of final demand", horizon, window)
+    if len(ts):
+        for frame, color, ls, label in (
+            (cf, COUNTERFACTUAL, "--", "no shock"),
+            (ts, SHOCKED, "-", "with shock"),
+        ):
+            met = 100.0 * frame["output"] / frame["final_demand"].where(frame["final_demand"] > 0)
+            ax.plot(frame["step"], met, color=color, ls=ls, lw=1.6, label=label)
+        ax.legend(fontsize=7, loc="lower left")
+    ax.set_ylim(0, 105)
+    return fig
+
+
+def exits_figure(
+    ts: pd.DataFrame, cf: pd.DataFrame, horizon: int, window: tuple[int, int] | None
+) -> Figure | None:
+    """Cumulative SME exits and defaults, shocked vs counterfactual (None before the finance layer)."""
+    columns = [c for c in (*EXIT_COLUMNS, CONTAGION_COLUMN) if c in ts.columns]
+    if not columns:
+        return None
+    fig, ax = _chart("SME exits and defaults (cumulative)", "firms", horizon, window)
+    colors = dict(
+        zip(columns, ("#8e44ad", "#d35400", "#16a085", "#2c3e50", "#7f8c8d"), strict=False)
+    )
+    drawn = [c for c in columns if len(ts) and (ts[c].sum() > 0 or cf[c].sum() > 0)]
+    for column in drawn:
+        ax.plot(ts["step"], ts[column].cumsum(), color=colors[column], lw=1.6, label=column)
+        ax.plot(cf["step"], cf[column].cumsum(), color=colors[column], lw=1.0, ls="--")
+    if drawn:
+        ax.legend(fontsize=7, loc="best", title="solid: with shock, dashed: none", title_fontsize=7)
+    else:
+        ax.text(
+            0.5, 0.5, "no exits or defaults yet", ha="center", transform=ax.transAxes, fontsize=9
+        )
+    return fig
+
+
+def innovation_figure(
+    ts: pd.DataFrame, horizon: int, window: tuple[int, int] | None
+) -> Figure | None:
+    """Cumulative innovations and technology deals by type (None before the innovation layer)."""
+    columns = [c for c in (INNOVATION_COLUMN, *DEAL_COLUMNS) if c in ts.columns]
+    if not columns:
+        return None
+    fig, ax = _chart("Innovations and deals by type (cumulative)", "count", horizon, window)
+    for column in columns:
+        ax.plot(ts["step"], ts[column].cumsum(), lw=1.5, label=column)
+    if len(ts):
+        ax.legend(fontsize=7, loc="upper left")
+    return fig
+
+
+# ---------------------------------------------------------------- network
+
+TIERS = ("chain leaders", "specialized SMEs", "domestic suppliers", "foreign suppliers")
+TIER_COLORS = ("#1f4e79", "#2e86c1", "#7f8c8d", "#a569bd")
+
+
+class NetworkView:
+    """The production network drawn in tiers; the layout is computed once per network."""
+
+    def __init__(self, net: ProductionNetwork) -> None:
+        self.tier = np.select(
+            [net.kind == LEADER, net.kind == SME, (net.kind == SUPPLIER) & ~net.foreign],
+            [0, 1, 2],
+            3,
+        )
+        graph = nx.Graph()
+        # within a tier, firms of one product category sit side by side
+        order = np.lexsort((np.arange(net.n_firms), net.product, self.tier))
+        graph.add_nodes_from((int(i), {"tier": int(self.tier[i])}) for i in order)
+        layout = nx.multipartite_layout(graph, subset_key="tier", align="horizontal", scale=1.0)
+        pos = np.array([layout[i] for i in range(net.n_firms)])
+        for t in range(len(TIERS)):  # every tier spans the full width, whatever its size
+            m = self.tier == t
+            lo, hi = pos[m, 0].min(initial=0.0), pos[m, 0].max(initial=0.0)
+            pos[m, 0] = 0.0 if hi <= lo else 0.9 * (2.0 * (pos[m, 0] - lo) / (hi - lo) - 1.0)
+        pos[:, 1] = -self.tier  # leaders on top, raw materials at the bottom
+        self.pos = pos
+        self.net = net
+
+    def figure(self, status: FirmStatus, month: int) -> Figure:
+        net, pos = self.net, self.pos
+        fig = Figure(figsize=(11.0, 3.6), dpi=DPI)
+        fig.subplots_adjust(left=0.01, right=0.82, top=0.92, bottom=0.02)
+        ax = fig.add_subplot()
+        buyers, sellers = net.slot_firm[net.link_slot], net.link_seller
+        segments = np.stack([pos[buyers], pos[sellers]], axis=1)
+        ax.add_collection(
+            LineCollection(segments, colors="#d5dbdb", linewidths=0.5, antialiaseds=False)
+        )
+        normal = ~status.disrupted & ~status.failed
+        for t, (name, color) in enumerate(zip(TIERS, TIER_COLORS, strict=True)):
+            m = normal & (self.tier == t)
+            size = 40 if t == 0 else 9
+            ax.scatter(pos[m, 0], pos[m, 1], s=size, c=color, lw=0, label=name)
+        for mask, color, marker, name in (
+            (status.disrupted, "#f39c12", "o", "disrupted"),
+            (status.failed, "#c0392b", "X", "failed / exited"),
+        ):
+            sizes = np.where(self.tier[mask] == 0, 60, 18)
+            ax.scatter(
+                pos[mask, 0],
+                pos[mask, 1],
+                s=sizes,
+                c=color,
+                marker=marker,
+                lw=0,
+                label=f"{name} ({int(mask.sum())})",
+            )
+        ax.set_title(
+            f"Production network after month {month}: {net.n_firms} firms, {net.n_links} supply links",
+            fontsize=10,
+            loc="left",
+        )
+        ax.set_axis_off()
+        ax.margins(0.02, 0.12)
+        ax.legend(
+            fontsize=8, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False, markerscale=1.6
+        )
+        return fig
