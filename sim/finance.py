@@ -10,8 +10,10 @@ zero at every step; tests/test_finance.py checks it.
 
 Trade credit lives on the supply links as two rings of due-month buckets:
 `owed_seller[e, m % H]` is what link e's buyer owes its seller in month m, and
-`owed_bank[e, m % H]` what it owes the bank (receivables the seller sold through
-supply-chain finance, or that the bank took over when the seller failed).
+`owed_bank[i, m % H]` (per buyer firm, in FinanceState) what firm i owes the bank in
+month m: receivables its sellers sold through supply-chain finance, or that the bank
+took over when a seller failed. Held per firm, not per link, so links to failed
+sellers can be dropped at once.
 Values are in million yuan at base prices.
 """
 
@@ -62,6 +64,7 @@ class FinanceState:
     last_trade_loss: np.ndarray  # (N,) month of the last write-off from a failed customer
     exited_at: np.ndarray  # (N,) month of the last exit at this place, -1 if none
     ever_exited: np.ndarray  # (N,) bool: the firm first at this place has exited
+    owed_bank: np.ndarray  # (N, H) what each firm owes the bank, by due month
     sectors: dict[str, float] = field(default_factory=lambda: dict.fromkeys(SECTORS, 0.0))
     policy_cost: float = 0.0
 
@@ -77,7 +80,6 @@ class FinanceSystem:
         max_days = fin.payment_days * (1.0 + fin.leader_bargaining_power)
         self.ring = int(np.ceil(max(max_days, fin.payment_days) / DAYS_PER_MONTH)) + 2
         net.link_state["owed_seller"] = np.zeros((net.n_links, self.ring))
-        net.link_state["owed_bank"] = np.zeros((net.n_links, self.ring))
         normal_revenue = model.price * model.normal_output
         self.state = FinanceState(
             cash=fin.cash_months * normal_revenue,
@@ -88,6 +90,7 @@ class FinanceSystem:
             last_trade_loss=np.full(net.n_firms, -(10**9), dtype=np.int64),
             exited_at=np.full(net.n_firms, -1, dtype=np.int64),
             ever_exited=np.zeros(net.n_firms, dtype=bool),
+            owed_bank=np.zeros((net.n_firms, self.ring)),
         )
         self.state.cash = self.cash_target()
         self._book_past_trade(model)
@@ -127,11 +130,10 @@ class FinanceSystem:
         """Trade receivables and payables of each firm (bank-held claims are payables only)."""
         net = self.model.network
         owed_seller = net.link_state["owed_seller"].sum(axis=1)
-        owed_bank = net.link_state["owed_bank"].sum(axis=1)
         n = net.n_firms
         receivables = np.bincount(net.link_seller, weights=owed_seller, minlength=n)
-        payables = np.bincount(net.slot_firm[net.link_slot], weights=owed_seller + owed_bank, minlength=n)
-        return receivables, payables
+        payables = np.bincount(net.slot_firm[net.link_slot], weights=owed_seller, minlength=n)
+        return receivables, payables + self.state.owed_bank.sum(axis=1)
 
     # ------------------------------------------------------------ terms and rates
     def payment_days(self) -> np.ndarray:
@@ -177,7 +179,7 @@ class FinanceSystem:
         """Book and pay the month's trade, pay costs, draw credit, decide defaults."""
         model, net, st, cfg = self.model, self.model.network, self.state, self.cfg
         month = dict.fromkeys(MONTH_FIGURES, 0.0)
-        owed_seller, owed_bank = net.link_state["owed_seller"], net.link_state["owed_bank"]
+        owed_seller, owed_bank = net.link_state["owed_seller"], st.owed_bank
         buyer = net.slot_firm[net.link_slot]
         seller = net.link_seller
         n = net.n_firms
@@ -210,7 +212,7 @@ class FinanceSystem:
             discount = sold * rate / 12.0 * months
             for bucket, share in (((t + m0) % self.ring, 1.0 - frac), ((t + m0 + 1) % self.ring, frac)):
                 owed_seller[rows, bucket] -= sold * share
-                owed_bank[rows, bucket] += sold * share
+                np.add.at(owed_bank, (buyer, bucket), sold * share)
             st.cash += np.bincount(seller, weights=sold - discount, minlength=n)
             st.sectors["bank"] += float(discount.sum())
             month["scf_discounted"] = float(sold.sum())
@@ -220,7 +222,7 @@ class FinanceSystem:
         to_seller, to_bank = owed_seller[:, bucket].copy(), owed_bank[:, bucket].copy()
         owed_seller[:, bucket] = 0.0
         owed_bank[:, bucket] = 0.0
-        st.cash -= np.bincount(buyer, weights=to_seller + to_bank, minlength=n)
+        st.cash -= np.bincount(buyer, weights=to_seller, minlength=n) + to_bank
         st.cash += np.bincount(seller, weights=to_seller, minlength=n)
 
         # wages, materials and overheads bought outside, interest
@@ -273,7 +275,7 @@ class FinanceSystem:
         """Wind up failed firms: the bank takes their receivables, then creditors are paid in order."""
         net, st, cfg = self.model.network, self.state, self.cfg
         n = net.n_firms
-        owed_seller, owed_bank = net.link_state["owed_seller"], net.link_state["owed_bank"]
+        owed_seller, owed_bank = net.link_state["owed_seller"], st.owed_bank
         buyer = net.slot_firm[net.link_slot]
         seller = net.link_seller
         is_failed = np.zeros(n, dtype=bool)
@@ -288,7 +290,7 @@ class FinanceSystem:
         #    (claims between two failed firms are settled in step 3)
         sold = is_failed[seller] & ~is_failed[buyer]
         face = owed_seller[sold].sum(axis=1)
-        owed_bank[sold] += owed_seller[sold]
+        np.add.at(owed_bank, buyer[sold], owed_seller[sold])
         owed_seller[sold] = 0.0
         st.cash += np.bincount(seller[sold], weights=face, minlength=n)
 
@@ -308,21 +310,22 @@ class FinanceSystem:
         # 3. trade creditors are paid pro rata from what is left; the rest is written off
         owing = is_failed[buyer]
         claims_seller = owed_seller[owing].sum(axis=1)
-        claims_bank = owed_bank[owing].sum(axis=1)
-        total_claims = np.bincount(buyer[owing], weights=claims_seller + claims_bank, minlength=n)
+        claims_bank = owed_bank.sum(axis=1) * is_failed
+        total_claims = np.bincount(buyer[owing], weights=claims_seller, minlength=n) + claims_bank
         with np.errstate(invalid="ignore", divide="ignore"):
             ratio = np.where(total_claims > 0, np.minimum(st.cash / total_claims, 1.0), 0.0)
         r = ratio[buyer[owing]]
         st.cash += np.bincount(seller[owing], weights=r * claims_seller, minlength=n)
-        st.cash -= np.bincount(buyer[owing], weights=r * (claims_seller + claims_bank), minlength=n)
+        st.cash -= np.bincount(buyer[owing], weights=r * claims_seller, minlength=n) + ratio * claims_bank
         written_off = (1.0 - r) * claims_seller
         loss = np.bincount(seller[owing], weights=written_off, minlength=n)
-        st.sectors["bank"] -= float(((1.0 - r) * claims_bank).sum())
+        bank_loss = (1.0 - ratio) * claims_bank
+        st.sectors["bank"] -= float(bank_loss.sum())
         owed_seller[owing] = 0.0
-        owed_bank[owing] = 0.0
+        owed_bank[is_failed] = 0.0
         hurt = loss > cfg.contagion_threshold * st.normal_revenue
         st.last_trade_loss[hurt] = t
-        month["trade_credit_written_off"] = float(written_off.sum() + ((1.0 - r) * claims_bank).sum())
+        month["trade_credit_written_off"] = float(written_off.sum() + bank_loss.sum())
         month["overdue_payables"] = float(total_claims.sum())
 
         # 4. what is left belongs to the owners
@@ -352,6 +355,7 @@ class FinanceSystem:
         st.debt[firm] = 0.0
         st.overhead_noise[firm] = 0.0
         st.last_trade_loss[firm] = -(10**9)
+        st.owed_bank[firm] = 0.0
         st.alive[firm] = True
 
     def _month_stocks(self, month: dict[str, float]) -> None:
@@ -359,7 +363,7 @@ class FinanceSystem:
         month["cash"] = float(st.cash.sum())
         month["credit_drawn"] = float(st.debt.sum())
         month["receivables"] = float(net.link_state["owed_seller"].sum())
-        month["payables"] = float(net.link_state["owed_seller"].sum() + net.link_state["owed_bank"].sum())
+        month["payables"] = float(net.link_state["owed_seller"].sum() + st.owed_bank.sum())
 
     # ------------------------------------------------------------ accounting identity
     def net_worth(self) -> dict[str, float]:
@@ -375,7 +379,7 @@ class FinanceSystem:
         net = self.model.network
         scale = (
             float(np.abs(self.state.cash).sum() + self.state.debt.sum())
-            + float(net.link_state["owed_seller"].sum() + net.link_state["owed_bank"].sum())
+            + float(net.link_state["owed_seller"].sum() + self.state.owed_bank.sum())
             + sum(abs(v) for v in worth.values())
         )
         return abs(sum(worth.values())) / max(scale, 1.0)

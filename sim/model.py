@@ -283,11 +283,11 @@ class EcosystemModel(mesa.Model):
         self.entries = self._enter_firms()
 
     def _drop_settled_links_of_exited_firms(self) -> None:
-        """Links to or from an exited firm go once no trade credit is left on them."""
+        """Links to or from an exited firm go (liquidation has settled the trade credit on them)."""
         net, alive = self.network, self.finance.state.alive
         dead = ~alive[net.link_seller] | ~alive[net.slot_firm[net.link_slot]]
         if dead.any():
-            open_credit = (net.link_state["owed_seller"].sum(axis=1) + net.link_state["owed_bank"].sum(axis=1)) > 0
+            open_credit = net.link_state["owed_seller"].sum(axis=1) > 0
             net.remove_links(dead & ~open_credit)
 
     def _qualify_new_sellers(self, due: np.ndarray) -> None:
@@ -297,6 +297,10 @@ class EcosystemModel(mesa.Model):
         spare = self.effective_capacity - self.flows.demand
         new_slots, new_sellers = [], []
         for k in due:
+            if not self.finance.state.alive[net.slot_firm[k]]:  # an exited buyer stops searching
+                state.search_timer[k] = np.nan
+                state.low_fill_months[k] = 0
+                continue
             product = int(net.slot_product[k])
             current = net.link_seller[net.link_slot == k]
             candidates = net.sellers_of(product)
@@ -345,10 +349,6 @@ class EcosystemModel(mesa.Model):
         """A new firm in an exited firm's place: fresh capital, half a typical firm's size, new partners."""
         net, supply, fin = self.network, self.supply, self.finance.state
         eco = self.scenario.ecosystem
-        # links still carrying the old firm's debts to the bank must not carry new orders
-        old = net.link_seller == firm
-        net.link_weight = np.where(old, 0.0, net.link_weight)
-        net.link_base_weight = np.where(old, 0.0, net.link_base_weight)
         net.change_product(firm, product)
         peers = net.sellers_of(product)
         peers = peers[fin.alive[peers]]

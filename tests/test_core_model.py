@@ -123,10 +123,6 @@ def test_goods_are_accounted_for_every_month(monkeypatch, rationing):
     assert rationed > 0, "the scenario should make sellers ration"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sim/model.py entry: an entrant keeps its predecessor's buying links (reported to the lead)",
-)
 def test_links_connect_buyers_to_makers_of_what_they_need():
     """After shocks, searches, exits and entries, every ordering link still points at a seller
     of the slot's product, no seller holds two ordering links on one slot, and each slot's

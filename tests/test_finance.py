@@ -51,7 +51,7 @@ def test_every_yuan_paid_is_a_yuan_received(seed, shocks, cap, scf, guarantee, s
         model.step()
         assert model.finance.balance_sheet_gap() < 1e-9
         receivables, payables = model.finance.trade_positions()
-        bank_claims = model.network.link_state["owed_bank"].sum()
+        bank_claims = model.finance.state.owed_bank.sum()
         assert receivables.sum() + bank_claims == pytest.approx(payables.sum(), rel=1e-12, abs=1e-9)
         assert (model.finance.state.debt >= -1e-9).all()
     model.release()

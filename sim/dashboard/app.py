@@ -14,6 +14,7 @@ import os
 import threading
 import time
 from dataclasses import replace
+from html import escape
 from pathlib import Path
 from typing import Any, cast
 
@@ -57,15 +58,17 @@ def scenario_choices() -> dict[str, Path]:
     choices = {p.stem: p for p in bundled_scenarios()}
     given = os.environ.get(SCENARIO_ENV)
     if given:
-        path = Path(given)
-        choices.setdefault(path.stem, path)
+        path = Path(given).resolve()
+        if path not in choices.values():
+            name = path.stem if path.stem not in choices else f"{path.stem} ({path})"
+            choices[name] = path
     return choices
 
 
 def initial_file() -> Path:
     given = os.environ.get(SCENARIO_ENV)
     if given:
-        return Path(given)
+        return Path(given).resolve()
     choices = scenario_choices()
     return choices.get("baseline", next(iter(choices.values())))
 
@@ -101,8 +104,8 @@ def Labelled(spec: ControlSpec):
     solara.HTML(
         tag="div",
         unsafe_innerHTML=(
-            f"<b>{spec.label}</b> <span style='color:#888'>[{spec.unit}]</span>"
-            f"<div style='font-size:12px;color:#555;line-height:1.3'>{spec.description}</div>"
+            f"<b>{escape(spec.label)}</b> <span style='color:#888'>[{escape(spec.unit)}]</span>"
+            f"<div style='font-size:12px;color:#555;line-height:1.3'>{escape(spec.description)}</div>"
         ),
     )
 
@@ -222,15 +225,19 @@ def Control(spec: ControlSpec, value: Any, on_change, epoch: int = 0, slider: bo
 def Chart(make, dependencies: list, css_class: str):
     """A matplotlib figure as a PNG, redrawn only when `dependencies` change."""
 
-    def draw() -> bytes | None:
-        fig = make()
-        return None if fig is None else png(fig)
+    def draw() -> bytes | str | None:
+        try:
+            fig = make()
+            return None if fig is None else png(fig)
+        except Exception as exc:  # a figure that cannot be drawn must not take the page down
+            return f"could not draw this panel: {type(exc).__name__}: {exc}"
 
     image = solara.use_memo(draw, dependencies)
     with solara.Column(classes=[css_class], style={"min-height": "120px"}):
-        if image is None:
-            return
-        solara.Image(image)
+        if isinstance(image, str):
+            solara.Warning(image)
+        elif image is not None:
+            solara.Image(image)
 
 
 @solara.component
