@@ -103,6 +103,7 @@ class FinanceSystem:
         self.crunches = [s for s in model.scenario.shocks if isinstance(s, CreditCrunch)]
         self.month: dict[str, float] = dict.fromkeys(MONTH_FIGURES, 0.0)
         self.initial_smes = np.flatnonzero(net.kind != LEADER)
+        self.credit_factor = np.ones(net.n_firms)  # hook: e.g. certified SMEs get longer lines
 
     def _book_past_trade(self, model: EcosystemModel) -> None:
         """Start in the steady state: the trade of the months before month 0 is still being paid."""
@@ -158,6 +159,7 @@ class FinanceSystem:
     def credit_limit(self, t: int) -> np.ndarray:
         net = self.model.network
         months = np.where(net.kind == LEADER, self.cfg.credit_months_leader, self.cfg.credit_months_sme)
+        months = months * self.credit_factor
         cut = 1.0
         for c in self.crunches:
             cut *= 1.0 - c.limit_cut * intensity(c, t)
@@ -364,6 +366,29 @@ class FinanceSystem:
         month["credit_drawn"] = float(st.debt.sum())
         month["receivables"] = float(net.link_state["owed_seller"].sum())
         month["payables"] = float(net.link_state["owed_seller"].sum() + st.owed_bank.sum())
+
+    # ------------------------------------------------------------ transfers for other layers
+    def pay_between_firms(self, payers: np.ndarray, payees: np.ndarray, amounts: np.ndarray) -> None:
+        """Firm-to-firm cash payments (royalties, licence fees, acquisition prices)."""
+        n = self.model.network.n_firms
+        self.state.cash -= np.bincount(payers, weights=amounts, minlength=n)
+        self.state.cash += np.bincount(payees, weights=amounts, minlength=n)
+
+    def pay_to_sector(self, firms: np.ndarray, amounts: np.ndarray, sector: str) -> None:
+        """Firms pay a sector (R&D staff to households, equipment to the outside economy).
+
+        A shortfall shows as negative cash and is drawn on credit (or defaults) next month.
+        """
+        self.state.cash -= np.bincount(firms, weights=amounts, minlength=self.model.network.n_firms)
+        self.state.sectors[sector] += float(np.sum(amounts))
+
+    def government_pays(self, firms: np.ndarray, amounts: np.ndarray) -> None:
+        """Subsidies and funds: the government pays firms; the sum enters policy_cost."""
+        total = float(np.sum(amounts))
+        self.state.cash += np.bincount(firms, weights=amounts, minlength=self.model.network.n_firms)
+        self.state.sectors["government"] -= total
+        self.state.policy_cost += total
+        self.month["policy_cost"] = self.month.get("policy_cost", 0.0) + total
 
     # ------------------------------------------------------------ accounting identity
     def net_worth(self) -> dict[str, float]:

@@ -139,6 +139,10 @@ class EcosystemModel(mesa.Model):
         self.normal_output = demand0
         self._set_prices()
         self.finance = FinanceSystem(self)
+        # hooks through which later layers (innovation) act on trade; 1 = no effect
+        self.productivity_factor = np.ones(net.n_firms)  # multiplies effective capacity
+        self.leader_demand_factor = np.ones(eco.n_leaders)  # relative pull of each leader's product
+        self.layers: list = []  # objects with .step(t, flows), run after finance each month
 
         spec = net.specificity[net.slot_product]
         softness = 1.0 - spec * (1.0 - ada.specific_reweight_factor) * (1.0 - pol.standardization)
@@ -228,8 +232,9 @@ class EcosystemModel(mesa.Model):
         shock = self.noise("demand", t).standard_normal(len(self.base_final_demand))
         self._demand_noise = rho * self._demand_noise + sigma * np.sqrt(1.0 - rho**2) * shock
         trend = (1.0 + dem.growth_per_year) ** (t / 12.0)
+        shares = self.leader_demand_factor / (self.leader_demand_factor @ self.network.leader_share)
         return self.shocks.final_demand(
-            self.base_final_demand * trend * np.exp(self._demand_noise), t
+            self.base_final_demand * shares * trend * np.exp(self._demand_noise), t
         )
 
     def productivity_now(self, t: int) -> np.ndarray:
@@ -259,12 +264,16 @@ class EcosystemModel(mesa.Model):
             * self.productivity_now(t)
             * finance.state.alive
             * self.liquidity
+            * self.productivity_factor
         )
         self.effective_capacity = effective
         flows = clear_market(net, state, final_demand, effective, self.rules)
         self.flows = flows
         # 6-7. payments, credit, defaults and contagion
         finance.settle(t, flows)
+        # 8. innovation (R&D, demand lists, deals) when the layer is present
+        for layer in self.layers:
+            layer.step(t, flows)
         # 9. adaptation
         self._adapt(flows)
         # 10. data

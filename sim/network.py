@@ -9,7 +9,8 @@ Two flat tables carry the network, so every market operation is a vector operati
   buyer's input inventory of that product lives on the slot.
 - *links*: one row per (slot, seller) with the share of the slot's orders sent to that
   seller (weights sum to one over a slot's links).
-Sparse 0/1 matrices map links onto slots and onto sellers for the aggregations.
+Sums over a slot's or a seller's links are bincounts over the link table (sparse 0/1
+matrices of the same maps are available as `link_to_slot` / `link_to_seller`).
 """
 
 from __future__ import annotations
@@ -45,8 +46,6 @@ class ProductionNetwork:
     component_recipe: np.ndarray | None = None  # (C, raw_inputs_per_component) raw categories per component
     link_state: dict[str, np.ndarray] = field(default_factory=dict)  # other per-link arrays, first axis E
     # derived by reindex()
-    link_to_slot: sp.csr_matrix = field(init=False, repr=False)
-    link_to_seller: sp.csr_matrix = field(init=False, repr=False)
     firms_of_kind: dict[int, np.ndarray] = field(init=False, repr=False)
     slots_of_buyer_kind: dict[int, np.ndarray] = field(init=False, repr=False)
     links_of_buyer_kind: dict[int, np.ndarray] = field(init=False, repr=False)
@@ -73,11 +72,7 @@ class ProductionNetwork:
         return len(self.link_slot)
 
     def reindex(self) -> None:
-        """Rebuild the aggregation matrices and index sets after links change."""
-        n, k, e = self.n_firms, self.n_slots, self.n_links
-        ones = np.ones(e)
-        self.link_to_slot = sp.csr_matrix((ones, (self.link_slot, np.arange(e))), shape=(k, e))
-        self.link_to_seller = sp.csr_matrix((ones, (self.link_seller, np.arange(e))), shape=(n, e))
+        """Rebuild the index sets after links change (cheap: links change many times a run)."""
         buyer_kind = self.kind[self.slot_firm]
         link_buyer_kind = buyer_kind[self.link_slot]
         link_seller_kind = self.kind[self.link_seller]
@@ -85,17 +80,34 @@ class ProductionNetwork:
         self.slots_of_buyer_kind = {t: np.flatnonzero(buyer_kind == t) for t in KIND_NAMES}
         self.links_of_buyer_kind = {t: np.flatnonzero(link_buyer_kind == t) for t in KIND_NAMES}
         self.links_of_seller_kind = {t: np.flatnonzero(link_seller_kind == t) for t in KIND_NAMES}
-        firms_with_slots, starts = np.unique(self.slot_firm, return_index=True)
-        self._slot_owner_firms = firms_with_slots
-        self._slot_owner_starts = starts
+        # slot_firm is sorted, so each firm's slots are one run
+        starts = np.flatnonzero(np.r_[True, self.slot_firm[1:] != self.slot_firm[:-1]])
+        self._slot_owner_firms = self.slot_firm[starts] if self.n_slots else starts
+        self._slot_owner_starts = starts if self.n_slots else starts[:0]
+
+    @property
+    def link_to_slot(self) -> sp.csr_matrix:
+        """(K, E) 0/1 matrix: which slot each link belongs to."""
+        e = self.n_links
+        return sp.csr_matrix(
+            (np.ones(e), (self.link_slot, np.arange(e))), shape=(self.n_slots, e)
+        )
+
+    @property
+    def link_to_seller(self) -> sp.csr_matrix:
+        """(N, E) 0/1 matrix: which firm sells on each link."""
+        e = self.n_links
+        return sp.csr_matrix(
+            (np.ones(e), (self.link_seller, np.arange(e))), shape=(self.n_firms, e)
+        )
 
     def per_slot(self, link_values: np.ndarray) -> np.ndarray:
         """Sum a link quantity over each slot's links."""
-        return self.link_to_slot @ link_values
+        return np.bincount(self.link_slot, weights=link_values, minlength=self.n_slots)
 
     def per_seller(self, link_values: np.ndarray) -> np.ndarray:
         """Sum a link quantity over each seller's links."""
-        return self.link_to_seller @ link_values
+        return np.bincount(self.link_seller, weights=link_values, minlength=self.n_firms)
 
     def min_per_firm(self, slot_values: np.ndarray) -> np.ndarray:
         """Minimum of a slot quantity over each firm's slots (inf for firms with no inputs)."""
@@ -157,7 +169,7 @@ class ProductionNetwork:
         if self.kind[firm] == SME and self.component_recipe is not None:
             slots = np.flatnonzero(self.slot_firm == firm)
             self.slot_product[slots] = self.component_recipe[product]
-        self.reindex()
+        # nothing reindex() derives depends on products: no rebuild needed
 
     def per_slot_sum_for_links(self, link_values: np.ndarray) -> np.ndarray:
         """Each link's slot total of a link quantity (for normalizing weights)."""

@@ -129,7 +129,7 @@ def clear_market(
     for tier in (LEADER, SME, SUPPLIER):
         firms = net.firms_of_kind[tier]
         if tier != LEADER:
-            demand[firms] = (net.link_to_seller @ link_order)[firms]
+            demand[firms] = net.per_seller(link_order)[firms]
         state.expected_demand[firms] = (1 - theta) * state.expected_demand[firms] + theta * demand[
             firms
         ]
@@ -249,7 +249,7 @@ def steady_state_demand(net: ProductionNetwork, final_demand: np.ndarray) -> np.
     for tier in (LEADER, SME, SUPPLIER):
         firms = net.firms_of_kind[tier]
         if tier != LEADER:
-            demand[firms] = (net.link_to_seller @ link_order)[firms]
+            demand[firms] = net.per_seller(link_order)[firms]
         links = net.links_of_buyer_kind[tier]
         slot = net.link_slot[links]
         link_order[links] = (
