@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-slow lint format bench clean
+.PHONY: run test test-slow lint format bench docs clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,9 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff format sim tests benchmarks
 	$(BIN)/ruff check --fix sim tests benchmarks
+
+docs: $(STAMP)
+	$(BIN)/python -m sim.docs docs/ODD.md
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_scale.py
