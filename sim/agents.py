@@ -7,6 +7,7 @@ Decisions that are taken rarely and by one firm at a time live here as methods.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import mesa
@@ -14,6 +15,7 @@ import numpy as np
 
 if TYPE_CHECKING:
     from sim.model import EcosystemModel
+    from sim.scenario import Innovation
 
 
 class Firm(mesa.Agent):
@@ -82,7 +84,11 @@ class Firm(mesa.Agent):
 
 
 class ChainLeader(Firm):
-    """链主: a final assembler facing final demand; multi-sources components from SMEs."""
+    """链主: a final assembler facing final demand; multi-sources components from SMEs.
+
+    In the innovation layer it publishes a technology demand list (需求清单) and decides,
+    one offer at a time, whether to license, acquire or imitate an SME innovation.
+    """
 
     kind_name = "leader"
 
@@ -94,11 +100,136 @@ class ChainLeader(Firm):
     def unmet_demand(self) -> float:
         return max(self.orders_received - self.output, 0.0)
 
+    @property
+    def tech(self) -> float:
+        """Technology level of its product line (1 at the start)."""
+        return float(self.model.innovation.tech[self.firm_id])
+
+    # ------------------------------------------------ innovation decisions
+    def publish_demand_list(self) -> dict[int, float]:
+        """需求清单: the component categories it wants better technology for, and the reward.
+
+        It lists every component category its product needs (it does not research them
+        itself); the reward is what it expects to pay in royalties for a typical licence:
+        royalty rate x relevant sales (the category's value in its sales x licence scope)
+        x licence months. Key categories (for joint projects) are those with the largest reward.
+        """
+        layer = self.model.innovation
+        rules = self.model.scenario.innovation
+        weights = layer.weight[self.firm_id]
+        revenue = layer.leader_revenue[self.firm_id]
+        per_value = rules.royalty_rate * rules.licence_scope * rules.licence_months * revenue
+        return {int(c): float(per_value * weights[c]) for c in np.flatnonzero(weights > 0)}
+
+    @staticmethod
+    def choose_deals(offers: DealOffers, rules: Innovation, ip_protection: float) -> np.ndarray:
+        """Each leader's choice for the SME innovation that reached it: an index into DEAL_OPTIONS.
+
+        The rule every leader follows, applied to all of a month's offers at once (one row,
+        one leader's decision). Values over the planning horizon H, relative to doing
+        nothing, in a random-utility logit (value in units of the innovation's licence
+        value, plus a Gumbel taste shock):
+        - license: (gain - cannibalization) x H - royalties - integration cost;
+        - imitation: (gain x (1 - quality loss) - cannibalization) x H - expected damages
+          (liability has probability ip_protection) - reverse-engineering and integration costs;
+        - acquisition: the technology royalty-free (or shelved, when that is worth more and
+          the merger review allows it), the threat of a rival using an overlapping
+          innovation removed, the SME's future innovations royalty-free, minus the premium
+          over book value, minus integration frictions and founders' reluctance.
+        """
+        horizon = rules.value_horizon
+        licence_value = offers.royalty * rules.licence_months
+        scale = np.maximum(licence_value, 1e-12)
+        use = (offers.gain - offers.cannibalization) * horizon
+        imitate = (
+            (offers.gain * (1.0 - rules.imitation_quality_loss) - offers.cannibalization) * horizon
+            - (ip_protection * rules.infringement_damages + rules.imitation_cost) * licence_value
+        )
+        keep = np.where(offers.conditioned, use, np.maximum(use, 0.0))
+        threat = 0.5 * offers.cannibalization * horizon  # a rival leader may adopt it otherwise
+        acquire = (
+            keep
+            + threat
+            + (offers.pipeline - (1.0 + rules.acquisition_premium) - rules.acquisition_friction) * licence_value
+            - rules.acquisition_premium * offers.book_value
+        )
+        acquire = np.where(offers.can_acquire, acquire, -np.inf)
+        integrate = rules.integration_cost * licence_value
+        acquire = acquire - np.where(offers.conditioned | (use > 0), integrate, 0.0)
+        values = np.stack([np.zeros_like(use), use - licence_value - integrate, acquire, imitate - integrate], axis=1)
+        return np.argmax(values / scale[:, None] + offers.taste, axis=1)
+
+    @staticmethod
+    def shelves(offers: DealOffers) -> np.ndarray:
+        """After acquiring: shelve the innovation when using it costs its own line more than it gains
+        (a killer acquisition, Cunningham, Ederer & Ma 2021), unless the merger review forbids it."""
+        return ~offers.conditioned & (offers.cannibalization > offers.gain)
+
+
+DEAL_OPTIONS = ("none", "license", "acquisition", "imitation")
+
+
+@dataclass
+class DealOffers:
+    """The SME innovations that reached leaders this month, one row each (money: million yuan/month)."""
+
+    leader: np.ndarray
+    sme: np.ndarray
+    gain: np.ndarray  # the leader's monthly profit gain from using the technology
+    royalty: np.ndarray  # monthly royalty a licence costs
+    cannibalization: np.ndarray  # monthly loss of the leader's own line if the technology is used
+    book_value: np.ndarray  # the SME's book equity (what an acquirer also gets)
+    pipeline: np.ndarray  # the SME's expected innovations over the horizon, weighted, in licence values
+    can_acquire: np.ndarray  # independent SME, affordable, not blocked by the merger review
+    conditioned: np.ndarray  # the merger review forbids shelving
+    taste: np.ndarray  # (rows, len(DEAL_OPTIONS)) Gumbel taste shocks
+
+    def row(self, k: int | np.ndarray) -> DealOffers:
+        return DealOffers(*(getattr(self, f)[k] for f in self.__dataclass_fields__))
+
 
 class SpecializedSME(Firm):
-    """专精特新中小企业: makes components of one niche category for the leaders."""
+    """专精特新中小企业: makes components of one niche category for the leaders.
+
+    It spends a share of revenue on R&D that adapts to what its innovations earned
+    (`target_rd_intensity`); certification tiers: ordinary, certified specialized, little giant.
+    """
 
     kind_name = "sme"
+
+    @property
+    def tech(self) -> float:
+        return float(self.model.innovation.tech[self.firm_id])
+
+    @property
+    def rd_intensity(self) -> float:
+        return float(self.model.innovation.rd_intensity[self.firm_id])
+
+    @property
+    def tier(self) -> str:
+        return TIER_NAMES[int(self.model.innovation.tier[self.firm_id])]
+
+    @property
+    def owner(self) -> int | None:
+        """Firm id of the leader that acquired it (None while independent)."""
+        owner = int(self.model.innovation.owner[self.firm_id])
+        return None if owner < 0 else owner
+
+    @staticmethod
+    def target_rd_intensity(
+        initial: np.ndarray, return_ratio: np.ndarray, reference: float, elasticity: float
+    ) -> np.ndarray:
+        """R&D intensity an SME aims for, given what R&D returned (vectorized over SMEs).
+
+        Innovation income (royalties, fees, damages, sale value, cost savings) per yuan of
+        R&D above the reference pushes the intensity up, below it down: initial x
+        (ratio / reference)^elasticity, within a quarter and four times the initial one.
+        """
+        ratio = np.maximum(return_ratio, 0.0) / reference
+        return initial * np.clip(ratio**elasticity, 0.25, 4.0)
+
+
+TIER_NAMES = ("ordinary", "certified", "little_giant")
 
 
 class Supplier(Firm):

@@ -98,6 +98,8 @@ def run(
     )
     write_parquet(out / "timeseries.parquet", result.timeseries)
     write_parquet(out / "counterfactual.parquet", result.counterfactual)
+    if result.deals is not None:  # every technology deal of the run (innovation layer)
+        write_parquet(out / "deals.parquet", result.deals)
     write_json(
         out / "outcomes.json",
         {"scenario": scn.name, "seed": seed, "outcomes": result.outcomes, **result.info},

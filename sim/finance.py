@@ -104,6 +104,9 @@ class FinanceSystem:
         self.month: dict[str, float] = dict.fromkeys(MONTH_FIGURES, 0.0)
         self.initial_smes = np.flatnonzero(net.kind != LEADER)
         self.credit_factor = np.ones(net.n_firms)  # hook: e.g. certified SMEs get longer lines
+        self.premium_factor = np.ones(net.n_firms)  # hook: multiplies the SME risk premium (certificates cut it)
+        self.wage_factor = np.ones(net.n_firms)  # hook: labour cost per unit (technology, digitalization lower it)
+        self.dividends = np.zeros(net.n_firms)  # each firm's dividends last month (profit = change in net worth + these)
 
     def _book_past_trade(self, model: EcosystemModel) -> None:
         """Start in the steady state: the trade of the months before month 0 is still being paid."""
@@ -153,7 +156,7 @@ class FinanceSystem:
     def annual_rate(self, t: int) -> np.ndarray:
         net = self.model.network
         base = self.cfg.base_rate + sum(c.rate_increase * intensity(c, t) for c in self.crunches)
-        premium = self.cfg.sme_risk_premium * (1.0 - self.policy.credit_guarantee)
+        premium = self.cfg.sme_risk_premium * (1.0 - self.policy.credit_guarantee) * self.premium_factor
         return np.where(net.kind == LEADER, base, base + premium)
 
     def credit_limit(self, t: int) -> np.ndarray:
@@ -201,7 +204,7 @@ class FinanceSystem:
         rows = np.arange(net.n_links)
         owed_seller[rows, (t + m0) % self.ring] += value * (1.0 - frac)
         owed_seller[rows, (t + m0 + 1) % self.ring] += value * frac
-        month["average_payment_days"] = float(days @ value / value.sum()) if value.sum() > 0 else np.nan
+        month["average_payment_days"] = float(np.multiply(days, value).sum() / value.sum()) if value.sum() > 0 else np.nan
 
         # supply-chain finance: SMEs sell part of what leaders owe them, at the leader's rate plus a spread
         scf = self.policy.supply_chain_finance
@@ -234,7 +237,7 @@ class FinanceSystem:
             prod.fixed_labor_share * model.supply.capacity * model.liquidity / (1.0 + model.scenario.ecosystem.capacity_slack)
         )
         wages = cfg.labor_share * model.value_added_per_unit * (normal_units + (1.0 - prod.fixed_labor_share) * flows.output)
-        wages *= alive
+        wages *= alive * self.wage_factor
         materials = (model.price - model.value_added_per_unit) * flows.output * (net.kind == SUPPLIER)
         z = model.noise("costs", t).standard_normal(n)
         rho = cfg.overhead_persistence
@@ -263,6 +266,7 @@ class FinanceSystem:
         st.debt -= repay
         dividends = cfg.dividend_payout * (excess - repay)
         st.cash -= dividends
+        self.dividends = dividends
         st.sectors["households"] += float(dividends.sum())
 
         # insolvent firms exit; their creditors take the losses
@@ -352,7 +356,8 @@ class FinanceSystem:
         """A new firm: its owners (households) pay in the starting cash buffer."""
         st = self.state
         st.normal_revenue[firm] = normal_revenue
-        st.cash[firm] = self.cash_target()[firm]
+        months = self.cfg.cash_months_leader if self.model.network.kind[firm] == LEADER else self.cfg.cash_months
+        st.cash[firm] = months * normal_revenue
         st.sectors["households"] -= st.cash[firm]
         st.debt[firm] = 0.0
         st.overhead_noise[firm] = 0.0

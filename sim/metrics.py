@@ -41,7 +41,27 @@ OUTCOME_NAMES: tuple[str, ...] = (
 )
 
 # outcomes of the core layer beyond the public list: how the loss splits
-EXTRA_OUTCOMES: tuple[str, ...] = ("direct_loss_pct", "indirect_loss_pct", "amplification")
+EXTRA_OUTCOMES: tuple[str, ...] = (
+    "direct_loss_pct",
+    "indirect_loss_pct",
+    "amplification",
+    # the innovation layer's (sim/innovation.py INNOVATION_EXTRA_OUTCOMES)
+    "innovations_sme",
+    "innovations_leader",
+    "innovations_per_rd_sme",
+    "innovations_per_rd_leader",
+    "commercialization_rate_sme",
+    "commercialization_rate_leader",
+    "commercialized",
+    "rd_intensity_sme",
+    "royalties",
+    "joint_projects",
+    "fund_investments",
+    "little_giants",
+    "little_giant_share",
+    "little_giant_revenue_share",
+    "little_giant_profit_share",
+)
 
 
 class StepRecorder:

@@ -16,6 +16,7 @@ import pandas as pd
 
 from sim.agents import ChainLeader, Firm, SpecializedSME, Supplier
 from sim.finance import MONTH_FIGURES, FinanceSystem
+from sim.innovation import INNOVATION_SERIES, InnovationLayer
 from sim.metrics import StepRecorder
 from sim.network import KIND_NAMES, LEADER, SME, SUPPLIER, generate_network
 from sim.scenario import Scenario, scenario_from_flat
@@ -66,8 +67,14 @@ SERIES = (
     "sme_employment_share",
     "smes_alive",
     *MONTH_FIGURES,
+    *INNOVATION_SERIES,
 )
 AGENT_CLASSES = {LEADER: ChainLeader, SME: SpecializedSME, SUPPLIER: Supplier}
+
+
+def _dot(a: np.ndarray, b: np.ndarray) -> float:
+    """A 1-D dot product without BLAS threads (they cost more than they save on a busy 2-core machine)."""
+    return float(np.multiply(a, b).sum())
 
 
 def seed_sequence(rng: Any) -> np.random.SeedSequence:
@@ -143,6 +150,8 @@ class EcosystemModel(mesa.Model):
         self.productivity_factor = np.ones(net.n_firms)  # multiplies effective capacity
         self.leader_demand_factor = np.ones(eco.n_leaders)  # relative pull of each leader's product
         self.layers: list = []  # objects with .step(t, flows), run after finance each month
+        self.innovation = InnovationLayer(self)  # R&D, deals, certification (step 8)
+        self.layers.append(self.innovation)
 
         spec = net.specificity[net.slot_product]
         softness = 1.0 - spec * (1.0 - ada.specific_reweight_factor) * (1.0 - pol.standardization)
@@ -311,7 +320,8 @@ class EcosystemModel(mesa.Model):
                 state.low_fill_months[k] = 0
                 continue
             product = int(net.slot_product[k])
-            current = net.link_seller[net.link_slot == k]
+            lo, hi = np.searchsorted(net.link_slot, [k, k + 1])  # links are sorted by slot
+            current = net.link_seller[lo:hi]
             candidates = net.sellers_of(product)
             candidates = candidates[available[candidates] & ~np.isin(candidates, current)]
             buyer = self.firm_agents[int(net.slot_firm[k])]
@@ -365,7 +375,7 @@ class EcosystemModel(mesa.Model):
         self.normal_output[firm] = size
         supply.capacity[firm] = size * (1.0 + eco.capacity_slack)
         supply.expected_demand[firm] = size
-        slots = np.flatnonzero(net.slot_firm == firm)
+        slots = np.arange(*np.searchsorted(net.slot_firm, [firm, firm + 1]))  # slots are sorted by firm
         supply.inventory[slots] = 0.0
         supply.low_fill_months[slots] = 0
         supply.search_timer[slots] = np.nan
@@ -428,22 +438,22 @@ class EcosystemModel(mesa.Model):
             flows.link_slot, weights=flows.link_weight**2, minlength=net.n_slots
         )
         values = {
-            "final_demand": float(final_demand @ price[leaders]),
-            "output": float(out[leaders] @ price[leaders]),
-            "unmet_demand": float((final_demand - out[leaders]) @ price[leaders]),
+            "final_demand": _dot(final_demand, price[leaders]),
+            "output": _dot(out[leaders], price[leaders]),
+            "unmet_demand": _dot((final_demand - out[leaders]), price[leaders]),
             "value_added": float(va.sum()),
-            "orders_sme": float(flows.demand[by_kind[SME]] @ price[by_kind[SME]]),
-            "orders_supplier": float(flows.demand[by_kind[SUPPLIER]] @ price[by_kind[SUPPLIER]]),
+            "orders_sme": _dot(flows.demand[by_kind[SME]], price[by_kind[SME]]),
+            "orders_supplier": _dot(flows.demand[by_kind[SUPPLIER]], price[by_kind[SUPPLIER]]),
             "employment": float(jobs.sum()),
             "capacity_lost_share": ratio(
-                float(self.capacity_loss @ state.capacity), float(state.capacity.sum())
+                _dot(self.capacity_loss, state.capacity), float(state.capacity.sum())
             ),
             "disrupted_firms": float((self.capacity_loss > 0).sum()),
             "foreign_input_share": ratio(
                 float(flows.link_delivered[raw_links & seller_foreign].sum()), float(raw_delivered)
             ),
             "sourcing_hhi": ratio(
-                float(slot_weight_sq @ flows.slot_order), float(flows.slot_order.sum())
+                _dot(slot_weight_sq, flows.slot_order), float(flows.slot_order.sum())
             ),
             "searches_active": float((~np.isnan(state.search_timer)).sum()),
             "supply_links": float(len(flows.link_slot)),
@@ -455,10 +465,12 @@ class EcosystemModel(mesa.Model):
         values["smes_alive"] = float((self.finance.state.alive & by_kind[SME]).sum())
         values.update(self.finance.month)
         values["entries"] = float(self.entries)
+        for layer in self.layers:  # each layer's own series (extra_series hook)
+            values.update(layer.extra_series())
         for t, name in KIND_NAMES.items():
             m = by_kind[t]
             values[f"value_added_{name}"] = float(va[m].sum())
-            values[f"gross_output_{name}"] = float(out[m] @ price[m])
+            values[f"gross_output_{name}"] = _dot(out[m], price[m])
             values[f"employment_{name}"] = float(jobs[m].sum())
         for t, name in ((LEADER, "leader"), (SME, "sme")):
             m = slot_kind == t

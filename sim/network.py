@@ -52,6 +52,7 @@ class ProductionNetwork:
     links_of_seller_kind: dict[int, np.ndarray] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
+        self._sellers_index: list[np.ndarray] | None = None  # firms by product, built on demand
         self.reindex()
 
     # ------------------------------------------------------------ structure
@@ -81,17 +82,16 @@ class ProductionNetwork:
         self.links_of_buyer_kind = {t: np.flatnonzero(link_buyer_kind == t) for t in KIND_NAMES}
         self.links_of_seller_kind = {t: np.flatnonzero(link_seller_kind == t) for t in KIND_NAMES}
         # slot_firm is sorted, so each firm's slots are one run
-        starts = np.flatnonzero(np.r_[True, self.slot_firm[1:] != self.slot_firm[:-1]])
-        self._slot_owner_firms = self.slot_firm[starts] if self.n_slots else starts
-        self._slot_owner_starts = starts if self.n_slots else starts[:0]
+        new_owner = np.ones(self.n_slots, dtype=bool)
+        new_owner[1:] = self.slot_firm[1:] != self.slot_firm[:-1]
+        self._slot_owner_starts = np.flatnonzero(new_owner)
+        self._slot_owner_firms = self.slot_firm[self._slot_owner_starts]
 
     @property
     def link_to_slot(self) -> sp.csr_matrix:
         """(K, E) 0/1 matrix: which slot each link belongs to."""
         e = self.n_links
-        return sp.csr_matrix(
-            (np.ones(e), (self.link_slot, np.arange(e))), shape=(self.n_slots, e)
-        )
+        return sp.csr_matrix((np.ones(e), (self.link_slot, np.arange(e))), shape=(self.n_slots, e))
 
     @property
     def link_to_seller(self) -> sp.csr_matrix:
@@ -124,20 +124,21 @@ class ProductionNetwork:
         """
         if len(slots) == 0:
             return
+        # new links go after their slot's existing ones (links stay sorted by slot)
+        by_slot = np.argsort(slots, kind="stable")
+        slots, sellers = np.asarray(slots)[by_slot], np.asarray(sellers)[by_slot]
+        at = np.searchsorted(self.link_slot, slots, side="right")
         counts = np.bincount(self.link_slot, minlength=self.n_slots).astype(float)
         new_counts = counts + np.bincount(slots, minlength=self.n_slots)
         share = 1.0 / new_counts[slots]
         keep = counts / np.maximum(new_counts, 1.0)
-        self.link_weight = self.link_weight * keep[self.link_slot]
-        self.link_base_weight = self.link_base_weight * keep[self.link_slot]
-        order = np.argsort(np.concatenate([self.link_slot, slots]), kind="stable")
-        self.link_slot = np.concatenate([self.link_slot, slots])[order]
-        self.link_seller = np.concatenate([self.link_seller, sellers])[order]
-        self.link_weight = np.concatenate([self.link_weight, share])[order]
-        self.link_base_weight = np.concatenate([self.link_base_weight, share])[order]
+        self.link_weight = np.insert(self.link_weight * keep[self.link_slot], at, share)
+        self.link_base_weight = np.insert(self.link_base_weight * keep[self.link_slot], at, share)
+        self.link_slot = np.insert(self.link_slot, at, slots)
+        self.link_seller = np.insert(self.link_seller, at, sellers)
         for name, values in self.link_state.items():
             pad = np.zeros((len(slots), *values.shape[1:]), dtype=values.dtype)
-            self.link_state[name] = np.concatenate([values, pad])[order]
+            self.link_state[name] = np.insert(values, at, pad, axis=0)
         total = self.per_slot_sum_for_links(self.link_weight)
         self.link_weight = np.where(total > 0, self.link_weight / np.where(total > 0, total, 1.0), 0.0)
         self.reindex()
@@ -165,10 +166,19 @@ class ProductionNetwork:
 
         The caller removes the slots' old links first and gives the firm new sellers.
         """
+        old = int(self.product[firm])
         self.product[firm] = product
+        if self._sellers_index is not None:  # move the firm between the two lists only
+            index = self._sellers_index
+            if old >= 0:
+                index[old] = index[old][index[old] != firm]
+            if product >= 0:
+                index[product] = np.insert(
+                    index[product], np.searchsorted(index[product], firm), firm
+                )
         if self.kind[firm] == SME and self.component_recipe is not None:
-            slots = np.flatnonzero(self.slot_firm == firm)
-            self.slot_product[slots] = self.component_recipe[product]
+            first, end = np.searchsorted(self.slot_firm, [firm, firm + 1])  # slots sorted by firm
+            self.slot_product[first:end] = self.component_recipe[product]
         # nothing reindex() derives depends on products: no rebuild needed
 
     def per_slot_sum_for_links(self, link_values: np.ndarray) -> np.ndarray:
@@ -177,7 +187,13 @@ class ProductionNetwork:
         return totals[self.link_slot]
 
     def sellers_of(self, product: int) -> np.ndarray:
-        return np.flatnonzero(self.product == product)
+        """Firms making `product`, by ascending id (indexed once and kept up to date by
+        change_product: searches and entries ask this thousands of times a month)."""
+        if self._sellers_index is None:
+            order = np.argsort(self.product, kind="stable")
+            bounds = np.searchsorted(self.product[order], np.arange(self.n_products + 1))
+            self._sellers_index = [order[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+        return self._sellers_index[product].copy()
 
     def link_category(self) -> np.ndarray:
         return self.slot_product[self.link_slot]
@@ -190,7 +206,13 @@ def _covering_choice(
     rng: np.random.Generator, n_owners: int, per_owner: int, n_items: int
 ) -> np.ndarray:
     """Each owner picks `per_owner` distinct items; every item is picked by someone if possible."""
-    picks = np.argsort(rng.random((n_owners, n_items)), axis=1)[:, :per_owner]
+    keys = rng.random((n_owners, n_items))
+    if 0 < per_owner < n_items:  # the per_owner smallest keys, in key order (= argsort[:, :per_owner])
+        part = np.argpartition(keys, per_owner - 1, axis=1)[:, :per_owner]
+        by_key = np.argsort(np.take_along_axis(keys, part, axis=1), axis=1)
+        picks = np.take_along_axis(part, by_key, axis=1)
+    else:
+        picks = np.argsort(keys, axis=1)[:, :per_owner]
     if n_owners * per_owner >= n_items:
         counts = np.bincount(picks.ravel(), minlength=n_items)
         for item in np.flatnonzero(counts == 0):

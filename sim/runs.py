@@ -25,6 +25,7 @@ class RunResult:
     outcomes: dict[str, float]
     agents: pd.DataFrame | None = None
     info: dict[str, Any] = field(default_factory=dict)
+    deals: pd.DataFrame | None = None  # the shocked run's technology deals, one row each
 
 
 def _simulate(
@@ -49,6 +50,11 @@ def _finance_outcomes(model: EcosystemModel, ts: pd.DataFrame) -> dict[str, floa
     }
 
 
+def _innovation_outcomes(model: EcosystemModel, ts: pd.DataFrame) -> dict[str, float]:
+    """Outcomes of the innovation layer for the run itself (innovations, deals, certification)."""
+    return model.innovation.outcomes(ts)
+
+
 def run_scenario(
     scn: Scenario, seed: int = 0, *, steps: int | None = None, agent_data: bool = False
 ) -> RunResult:
@@ -64,6 +70,8 @@ def run_scenario(
     agents = model.agent_panel() if agent_data else None
     hit = model.shocks.directly_hit()
     finance_outcomes = _finance_outcomes(model, ts)
+    innovation_outcomes = _innovation_outcomes(model, ts)
+    deals = model.innovation.deals_frame()
     shocked_va = model.cum_value_added.copy()
     model.release()
     if scn.shocks:
@@ -74,6 +82,7 @@ def run_scenario(
         cf, cf_va = ts.copy(), shocked_va
     outcomes = resilience_outcomes(ts, cf, start)
     outcomes.update(finance_outcomes)
+    outcomes.update(innovation_outcomes)
     total_cf = float(cf_va.sum())
     direct = float((cf_va - shocked_va)[hit].sum())
     total = float((cf_va - shocked_va).sum())
@@ -90,4 +99,5 @@ def run_scenario(
         outcomes=outcomes,
         agents=agents,
         info={"shock_start": start, "directly_hit_firms": int(hit.sum())},
+        deals=deals,
     )

@@ -255,6 +255,7 @@ class RunStore:
                 "status": "running",
                 "executor": executor,
                 "runs_pending": pending,
+                "experiment_file_sha256": exp.file_sha256,  # comments may change between sessions
                 "versions": versions(),
                 "code_sha256": code_hash(),
             }

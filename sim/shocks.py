@@ -92,7 +92,8 @@ class ShockSchedule:
             else:
                 firms = rng.choice(leaders, s.count, replace=False)
             return ScheduledShock(s, np.sort(firms), 1.0)
-        # shocks acting on money (credit_crunch) are applied by the finance layer
+        # shocks acting on money (credit_crunch) are applied by the finance layer, on technology
+        # (tech_obsolescence) by the innovation layer: no capacity effect here
         return ScheduledShock(s, np.zeros(0, dtype=np.int64), 0.0)
 
     def capacity_loss(self, t: int) -> np.ndarray:

@@ -49,4 +49,3 @@ def small_scenario(
 @pytest.fixture
 def scenario_factory():
     return small_scenario
-

@@ -141,6 +141,22 @@ def test_links_connect_buyers_to_makers_of_what_they_need():
     assert np.all(totals[~has_seller] == 0)
 
 
+def test_sellers_of_follows_firms_that_change_product():
+    model = sim.EcosystemModel(small_scenario(steps=5), rng=0)
+    net = model.network
+    model.release()
+    before = net.sellers_of(3)  # builds the index
+    smes = net.firms_of_kind[SME]
+    movers = [*smes[net.product[smes] == 3][:2], smes[net.product[smes] != 3][-1]]
+    for firm in movers:
+        net.change_product(int(firm), 5)
+    for product in range(net.n_products):
+        np.testing.assert_array_equal(
+            net.sellers_of(product), np.flatnonzero(net.product == product)
+        )
+    assert len(net.sellers_of(3)) == len(before) - 2
+
+
 # ---------------------------------------------------------------- determinism
 
 

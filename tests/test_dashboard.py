@@ -328,6 +328,11 @@ def test_layer_panels_wait_for_their_columns():
     assert {line.get_label() for line in exits.axes[0].get_lines()} >= {"sme_exits"}
     deals = views.innovation_figure(later, 10, None)
     assert {line.get_label() for line in deals.axes[0].get_lines()} == {"licenses", "acquisitions"}
+    # innovations outnumber deals by far: they get their own axis
+    both = views.innovation_figure(later.assign(innovations=[3.0, 4.0]), 10, None)
+    right = both.axes[1].get_lines()
+    assert [line.get_label() for line in right] == ["innovations (right axis)"]
+    np.testing.assert_array_equal(right[0].get_ydata(), [3.0, 7.0])
 
 
 def test_the_network_is_laid_out_in_tiers_leaders_on_top(small_file):

@@ -9,6 +9,7 @@ working. The test leaves a screenshot of the page mid cut-off in results/dashboa
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -103,6 +104,7 @@ def page(dashboard_url, tmp_path_factory):
         try:
             tab = context.new_page()
             tab.set_default_timeout(20_000)
+            sync_api.expect.set_options(timeout=20_000)  # a loaded 2-core machine draws slowly
             tab.goto(dashboard_url)
             tab.locator(".rt-output-chart img").wait_for()
             yield tab
@@ -148,8 +150,9 @@ def test_lever_then_step_changes_the_output_chart(page):
     before = output_chart_pixels(page)
     page.get_by_role("button", name="Step").click()
     wait_for_month(page, 1)
-    page.wait_for_timeout(300)
-    after = output_chart_pixels(page)
+    deadline = time.monotonic() + 15
+    while (after := output_chart_pixels(page)) == before and time.monotonic() < deadline:
+        page.wait_for_timeout(200)
     assert after != before, "stepping the model must redraw the output chart"
 
 
@@ -182,10 +185,20 @@ def test_run_plays_until_paused(page):
 
     page.get_by_role("button", name="Pause").click()
     expect(page.get_by_role("button", name="Run")).to_be_enabled()
-    page.wait_for_timeout(500)  # a step under way when Pause was pressed finishes
+    # a step under way when Pause was pressed may still be drawn: wait for the count to settle
+    # (were Run still playing, it would climb for another 40 s and this would time out)
+    deadline = time.monotonic() + 20
     paused = month_number(page)
-    page.wait_for_timeout(1500)
+    while True:
+        page.wait_for_timeout(1000)
+        now = month_number(page)
+        if now == paused:
+            break
+        assert time.monotonic() < deadline, "the month kept climbing after Pause"
+        paused = now
+    page.wait_for_timeout(2000)
     assert month_number(page) == paused, "the model must stop stepping when paused"
+    assert paused < 120, "Run must not have raced to the horizon"
 
 
 def test_screenshot_during_a_foreign_cutoff(page):
@@ -196,8 +209,10 @@ def test_screenshot_during_a_foreign_cutoff(page):
         page.get_by_role("button", name="Step").click()
         wait_for_month(page, month)
     # the cut-off started at month 24: the outcome table now measures a loss
+    from playwright.sync_api import expect
+
     loss = page.locator(".rt-table tr", has_text="output_loss_pct").locator("td").nth(1)
-    assert loss.inner_text() not in ("—", ""), loss.inner_text()
+    expect(loss).to_have_text(re.compile(r"^[0-9.,]+$"))
     assert float(loss.inner_text().replace(",", "")) > 0
     page.wait_for_timeout(500)
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)

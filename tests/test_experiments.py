@@ -266,9 +266,9 @@ def test_the_command_line_exits_2_and_writes_nothing_on_a_bad_file(tmp_path):
 
 def test_a_sweep_writes_one_row_a_run_and_reproducible_runs(tmp_path):
     path = write_experiment(tmp_path, GRID)
-    exp = load_experiment(path)
+    exp = sim.load_experiment(path)  # the public API
     out = tmp_path / "out"
-    table = run_experiment(exp, out, workers=0, progress=False)
+    table = sim.run_experiment(exp, out=out, workers=0, progress=False)
 
     assert len(table) == 8
     assert list(table.columns[:7]) == [

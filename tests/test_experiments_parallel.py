@@ -47,8 +47,8 @@ def test_results_do_not_depend_on_the_executor_or_the_worker_count(tmp_path):
 
 
 def test_a_killed_sweep_resumes_with_every_run_exactly_once(tmp_path):
-    # 120 months on the tiny ecosystem: long enough runs to kill the sweep half-way
-    path = write_experiment(tmp_path, {**GRID, "replicates": 6}, name="killed", scenario_steps=120)
+    # 60 months on the tiny ecosystem: long enough runs to kill the sweep half-way
+    path = write_experiment(tmp_path, {**GRID, "replicates": 6}, name="killed", scenario_steps=60)
     exp = load_experiment(path)
     total = len(exp.runs())
     reference = run_experiment(exp, tmp_path / "uninterrupted", workers=0, progress=False)

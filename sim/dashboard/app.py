@@ -9,7 +9,7 @@ Everything it computes lives in session.py / views.py and is tested without a br
 
 from __future__ import annotations
 
-import io
+import itertools
 import os
 import threading
 import time
@@ -33,6 +33,7 @@ from sim.dashboard.controls import (
     shock_type_label,
     shock_types,
 )
+from sim.dashboard.render import RENDERER
 from sim.dashboard.session import (
     DEAL_COLUMNS,
     EXIT_COLUMNS,
@@ -47,7 +48,8 @@ from sim.dashboard.session import (
 from sim.errors import InputError
 
 STRIDES = ["1", "3", "6", "12"]
-PLAY_PAUSE_SECONDS = 0.05
+RENDERER.warm_up()
+FRAME_SECONDS = 0.4  # Run shows at most one step per this many seconds, so it can be watched
 
 NOTE = {"font-size": "12px", "color": "#555", "line-height": "1.3"}
 CARD = {"padding": "10px 14px", "margin-bottom": "10px"}
@@ -73,10 +75,28 @@ def initial_file() -> Path:
     return choices.get("baseline", next(iter(choices.values())))
 
 
-def png(fig: Any) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    return buf.getvalue()
+class FrameClock:
+    """The last version of the views the page has drawn; Run waits on it before stepping on."""
+
+    def __init__(self) -> None:
+        self._drawn = -1
+        self._changed = threading.Condition()
+
+    def mark(self, version: int) -> None:
+        with self._changed:
+            self._drawn = max(self._drawn, version)
+            self._changed.notify_all()
+
+    def wait(self, version: int, cancel: threading.Event, timeout: float) -> bool:
+        """Block until `version` is drawn, `cancel` is set or `timeout` seconds pass."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while self._drawn < version and not cancel.is_set():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._changed.wait(min(left, 0.2))
+            return self._drawn >= version
 
 
 # ---------------------------------------------------------------- controls
@@ -154,6 +174,10 @@ def NumberControl(spec: ControlSpec, value: Any, on_change, epoch: int = 0, slid
     ):
         Labelled(spec)
         lo, hi = spec.slider_range
+        if spec.exclusive_minimum:  # the slider never offers a value the schema refuses
+            lo += spec.slider_step
+        if spec.exclusive_maximum:
+            hi -= spec.slider_step
         if spec.nullable:
             fallback = last_set if last_set is not None else lo + 0.2 * (hi - lo)
             if spec.kind == "integer":
@@ -164,7 +188,7 @@ def NumberControl(spec: ControlSpec, value: Any, on_change, epoch: int = 0, slid
                 on_value=lambda on: commit(fallback if on else None),
             )
         if value is not None or not spec.nullable:
-            with solara.Row(style={"align-items": "center", "margin-top": "14px"}):
+            with solara.Row(style={"align-items": "center", "padding-top": "14px"}):
                 if slider:
                     shown = min(max(float(value if value is not None else lo), lo), hi)
                     if spec.kind == "integer":
@@ -222,17 +246,17 @@ def Control(spec: ControlSpec, value: Any, on_change, epoch: int = 0, slider: bo
 
 
 @solara.component
-def Chart(make, dependencies: list, css_class: str):
-    """A matplotlib figure as a PNG, redrawn only when `dependencies` change."""
+def Chart(job: tuple, css_class: str):
+    """One figure, drawn by the renderer's workers; `job` is (serial, future, builder, args)."""
 
-    def draw() -> bytes | str | None:
+    def resolve() -> bytes | str | None:
+        _, future, builder, args = job
         try:
-            fig = make()
-            return None if fig is None else png(fig)
+            return RENDERER.png(future, builder, *args)
         except Exception as exc:  # a figure that cannot be drawn must not take the page down
             return f"could not draw this panel: {type(exc).__name__}: {exc}"
 
-    image = solara.use_memo(draw, dependencies)
+    image = solara.use_memo(resolve, [job[0]])
     with solara.Column(classes=[css_class], style={"min-height": "120px"}):
         if isinstance(image, str):
             solara.Warning(image)
@@ -246,43 +270,71 @@ def LayerNote(text: str, css_class: str):
         solara.Text(text, style=NOTE)
 
 
+JOBS = itertools.count()
+
+
+def submit(builder: str, *args: Any) -> tuple:
+    """Send a figure to the workers; the serial number tells a new figure from an old one."""
+    return next(JOBS), RENDERER.submit(builder, *args), builder, args
+
+
 @solara.component
-def Views(run: PairedRun, version: solara.Reactive):
-    _ = version.value  # subscribe: redraw when the model steps
+def Views(run: PairedRun, version: solara.Reactive, clock: FrameClock):
+    drawing = version.value  # subscribe: redraw when the model steps
+    solara.use_effect(lambda: clock.mark(drawing), [drawing])
     ts, cf = run.series()
     window = run.shock_window()
-    key = [id(run), run.month]
+    has_exits = any(c in ts.columns for c in EXIT_COLUMNS)
+    has_deals = any(c in ts.columns for c in (INNOVATION_COLUMN, *DEAL_COLUMNS))
+
+    def charts() -> dict[str, tuple]:
+        # all figures of the month go to the workers at once, then are collected
+        jobs = {
+            "output": submit("output", ts, cf, run.horizon, window),
+            "demand": submit("demand", ts, cf, run.horizon, window),
+        }
+        if has_exits:
+            jobs["exits"] = submit("exits", ts, cf, run.horizon, window)
+        if has_deals:
+            jobs["innovation"] = submit("innovation", ts, run.horizon, window)
+        return jobs
+
+    jobs = solara.use_memo(charts, [run.run_id, run.month])
+    network_view = solara.use_memo(lambda: views.NetworkView(run.shocked.network), [run.run_id])
+    status = run.firm_status()
+    net = run.shocked.network
+    # redrawn only when a firm's status or the links change
+    network_key = [
+        run.run_id,
+        status.disrupted.tobytes(),
+        status.failed.tobytes(),
+        net.link_slot.tobytes(),
+        net.link_seller.tobytes(),
+    ]
+    network_job = solara.use_memo(
+        lambda: submit("network", network_view.picture(status, run.month)), network_key
+    )
     with solara.Columns([1, 1]):
-        Chart(lambda: views.output_figure(ts, cf, run.horizon, window), key, "rt-output-chart")
-        Chart(lambda: views.demand_met_figure(ts, cf, run.horizon, window), key, "rt-demand-chart")
+        Chart(jobs["output"], "rt-output-chart")
+        Chart(jobs["demand"], "rt-demand-chart")
     with solara.Columns([1, 1]):
-        if any(c in ts.columns for c in EXIT_COLUMNS):
-            Chart(lambda: views.exits_figure(ts, cf, run.horizon, window), key, "rt-exits-chart")
+        if "exits" in jobs:
+            Chart(jobs["exits"], "rt-exits-chart")
         else:
             LayerNote(
                 "SME exits and defaults appear here once the finance layer adds "
                 "sme_exits / defaults_* to model.timeseries().",
                 "rt-exits-note",
             )
-        if any(c in ts.columns for c in (INNOVATION_COLUMN, *DEAL_COLUMNS)):
-            Chart(
-                lambda: views.innovation_figure(ts, run.horizon, window), key, "rt-innovation-chart"
-            )
+        if "innovation" in jobs:
+            Chart(jobs["innovation"], "rt-innovation-chart")
         else:
             LayerNote(
                 "Innovations and deals by type (licences, patent sharing, acquisitions, "
                 "imitations) appear here once the innovation layer adds them to model.timeseries().",
                 "rt-innovation-note",
             )
-    network_view = solara.use_memo(lambda: views.NetworkView(run.shocked.network), [id(run)])
-    status = run.firm_status()
-    status_key = [
-        id(run),
-        status.disrupted.tobytes(),
-        status.failed.tobytes(),
-        run.shocked.network.n_links,
-    ]
-    Chart(lambda: network_view.figure(status, run.month), status_key, "rt-network-chart")
+    Chart(network_job, "rt-network-chart")
     table = run.outcome_table()
     with solara.Card("Outcomes so far", style=CARD, classes=["rt-outcomes"]):
         note = (
@@ -314,6 +366,7 @@ def Page():
     generation = solara.use_reactive(0)  # runs started: a reset clears refused values
     current = solara.use_ref(run)
     current.current = run
+    clock = solara.use_memo(FrameClock, [])
 
     def apply(new: Settings) -> str | None:
         """Restart at month 0 with new control values; on refusal keep the old run and say why."""
@@ -350,17 +403,21 @@ def Page():
         while (
             not cancel.is_set() and playing.value and mine is current.current and not mine.finished
         ):
+            started = time.monotonic()
             try:
                 mine.step(int(stride.value))
             except Exception as exc:
                 message.set(f"Step failed: {type(exc).__name__}: {exc}")
                 break
-            version.set(version.value + 1)
-            time.sleep(PLAY_PAUSE_SECONDS)
+            shown = version.value + 1
+            version.set(shown)
+            # never step ahead of the page: on a busy machine renders would pile up unseen
+            clock.wait(shown, cancel, timeout=30.0)
+            cancel.wait(max(0.0, FRAME_SECONDS - (time.monotonic() - started)))
         if mine is current.current:
             playing.set(False)
 
-    solara.use_thread(loop, dependencies=[playing.value, id(run)], intrusive_cancel=False)
+    solara.use_thread(loop, dependencies=[playing.value, run.run_id], intrusive_cancel=False)
 
     def reset() -> None:
         apply(settings)
@@ -411,6 +468,7 @@ def Page():
                         slider=False,
                     )
                 RunCard(run, version, playing, stride, step_once, reset)
+                ShockControls(settings, run.horizon, apply, set_shock, generation.value)
                 with solara.Card("Policy levers 政策工具", style=CARD, classes=["rt-levers"]):
                     solara.Text("Changing any control restarts the run at month 0.", style=NOTE)
                     for spec in lever_specs():
@@ -420,11 +478,10 @@ def Page():
                             set_lever(spec.name),
                             epoch=generation.value,
                         )
-                ShockControls(settings, run.horizon, apply, set_shock, generation.value)
             with solara.Column():
                 if message.value:
                     solara.Error(message.value, classes=["rt-message"])
-                Views(run, version)
+                Views(run, version, clock)
 
 
 @solara.component

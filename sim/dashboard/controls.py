@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any, Literal
 
-from sim.scenario import Scenario
+from sim.scenario import SHOCK_TYPES, Scenario
 
 # field name -> (English name, Chinese policy term); either may be None
 TERMS: dict[str, tuple[str | None, str | None]] = {
@@ -31,6 +31,7 @@ TERMS: dict[str, tuple[str | None, str | None]] = {
     "consortium_funding": ("Innovation consortia", "揭榜挂帅/创新联合体"),
     "digital_subsidy": ("Digital subsidy", "数字化转型"),
     "antitrust_review": ("Antitrust review", "反垄断审查"),
+    "rd_subsidy_rate": ("R&D subsidy", "研发补贴"),
 }
 
 SHOCK_TERMS: dict[str, tuple[str, str | None]] = {
@@ -39,6 +40,7 @@ SHOCK_TERMS: dict[str, tuple[str, str | None]] = {
     "demand_shock": ("Demand shock", "需求冲击"),
     "leader_failure": ("Leader failure", "链主退出"),
     "credit_crunch": ("Credit crunch", "信贷紧缩"),
+    "tech_obsolescence": ("Technology obsolescence", "技术迭代"),
 }
 
 # which field of a shock type is its "size"; a type not listed uses its first numeric field
@@ -48,6 +50,7 @@ SHOCK_SIZE_FIELD: dict[str, str] = {
     "demand_shock": "change",
     "leader_failure": "count",
     "credit_crunch": "limit_cut",
+    "tech_obsolescence": "frontier_jump",
 }
 
 NO_SHOCK = "none"
@@ -186,7 +189,8 @@ def lever_specs() -> list[ControlSpec]:
 def shock_types() -> list[str]:
     """The shock types the schema knows, in the order the scenario module lists them."""
     mapping = _schema()["properties"]["shocks"]["items"]["discriminator"]["mapping"]
-    return list(mapping)
+    listed = [kind for kind in SHOCK_TYPES if kind in mapping]
+    return listed + sorted(set(mapping) - set(listed))
 
 
 def shock_type_label(kind: str) -> str:

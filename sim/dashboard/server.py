@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import os
+import signal
+import sys
 from pathlib import Path
 
 from sim.dashboard import SCENARIO_ENV
+from sim.dashboard.session import bundled_scenarios
+from sim.errors import InputError
 from sim.scenario import load_scenario
 
 APP_MODULE = "sim.dashboard.app"
@@ -20,13 +24,21 @@ def serve(scenario: Path | None = None, host: str = "127.0.0.1", port: int = 876
     if scenario is not None:
         load_scenario(scenario)  # a bad file fails here with one line, before any server starts
         os.environ[SCENARIO_ENV] = str(Path(scenario).resolve())
+    elif not bundled_scenarios():
+        raise InputError("--scenario: no bundled scenarios/ folder here; give a scenario file")
     run_solara(host, port)
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    sys.exit(0)
 
 
 def run_solara(host: str, port: int) -> None:
     """`solara run` in this process, in production mode, with nothing fetched from the internet:
     no telemetry, no version check (the page's assets come from the solara-assets package)."""
     os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
+    # SIGTERM ends the server like Ctrl-C, so exit handlers stop the figure workers
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     from solara.__main__ import cli as solara_cli
 
     args = ["run", APP_MODULE, "--host", host, "--port", str(port), "--production", "--no-open"]

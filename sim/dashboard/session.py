@@ -9,6 +9,7 @@ compute the resilience outcomes on what has been simulated so far.
 
 from __future__ import annotations
 
+import itertools
 import math
 import threading
 from dataclasses import dataclass, field, replace
@@ -31,6 +32,7 @@ from sim.model import EcosystemModel
 from sim.scenario import LeaderFailure, Scenario, load_scenario
 from sim.shocks import intensity
 
+_RUN_IDS = itertools.count(1)
 SCENARIO_DIR = Path(__file__).resolve().parents[2] / "scenarios"
 
 # columns the later layers add to model.timeseries(); panels appear when they exist
@@ -156,6 +158,7 @@ class PairedRun:
     """The shocked model and its no-shock counterfactual, stepped together month by month."""
 
     def __init__(self, scenario: Scenario, seed: int) -> None:
+        self.run_id = next(_RUN_IDS)  # unlike id(), never reused: the page keys its caches on it
         self.scenario = scenario
         self.seed = int(seed)
         self.shocked = EcosystemModel(scenario, rng=self.seed)

@@ -7,6 +7,8 @@ returns None and the page shows a note instead.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -34,7 +36,7 @@ def _chart(title: str, ylabel: str, horizon: int, window: tuple[int, int] | None
     fig = Figure(figsize=CHART_SIZE, dpi=DPI)
     fig.subplots_adjust(left=0.13, right=0.98, top=0.9, bottom=0.16)
     ax = fig.add_subplot()
-    ax.set_title(title, fontsize=10, loc="left")
+    ax.set_title(title, fontsize=10, loc="left", y=1.0, pad=4)  # fixed y: no layout search
     ax.set_xlabel("month", fontsize=8)
     ax.set_ylabel(ylabel, fontsize=8)
     ax.tick_params(labelsize=7)
@@ -110,13 +112,31 @@ def exits_figure(
 def innovation_figure(
     ts: pd.DataFrame, horizon: int, window: tuple[int, int] | None
 ) -> Figure | None:
-    """Cumulative innovations and technology deals by type (None before the innovation layer)."""
-    columns = [c for c in (INNOVATION_COLUMN, *DEAL_COLUMNS) if c in ts.columns]
-    if not columns:
+    """Cumulative technology deals by type, and innovations on their own axis (they are far more
+    numerous); None before the innovation layer reports them."""
+    deals = [c for c in DEAL_COLUMNS if c in ts.columns]
+    if not deals and INNOVATION_COLUMN not in ts.columns:
         return None
-    fig, ax = _chart("Innovations and deals by type (cumulative)", "count", horizon, window)
-    for column in columns:
+    fig, ax = _chart("Innovations and deals by type (cumulative)", "deals", horizon, window)
+    for column in deals:
         ax.plot(ts["step"], ts[column].cumsum(), lw=1.5, label=column)
+    if INNOVATION_COLUMN in ts.columns:
+        fig.subplots_adjust(right=0.87)  # room for the right axis
+        right = ax.twinx()
+        right.plot(
+            ts["step"],
+            ts[INNOVATION_COLUMN].cumsum(),
+            color="#7f8c8d",
+            lw=1.2,
+            ls="--",
+            label="innovations (right axis)",
+        )
+        right.set_ylabel("innovations", fontsize=8)
+        right.tick_params(labelsize=7)
+        right.set_ylim(bottom=0)
+        if len(ts):
+            right.legend(fontsize=7, loc="lower right")
+    ax.set_ylim(bottom=0)
     if len(ts):
         ax.legend(fontsize=7, loc="upper left")
     return fig
@@ -126,6 +146,19 @@ def innovation_figure(
 
 TIERS = ("chain leaders", "specialized SMEs", "domestic suppliers", "foreign suppliers")
 TIER_COLORS = ("#1f4e79", "#2e86c1", "#7f8c8d", "#a569bd")
+
+
+@dataclass
+class NetworkPicture:
+    """What the network figure shows after one month (small and picklable, for a worker)."""
+
+    pos: np.ndarray  # (N, 2) fixed layout
+    tier: np.ndarray  # (N,) 0 leaders, 1 SMEs, 2 domestic suppliers, 3 foreign suppliers
+    buyers: np.ndarray  # (E,) buyer of each supply link
+    sellers: np.ndarray  # (E,) seller of each supply link
+    disrupted: np.ndarray  # (N,) bool
+    failed: np.ndarray  # (N,) bool
+    month: int
 
 
 class NetworkView:
@@ -151,43 +184,58 @@ class NetworkView:
         self.pos = pos
         self.net = net
 
+    def picture(self, status: FirmStatus, month: int) -> NetworkPicture:
+        """The current links and firm status on the fixed layout (links change as buyers re-source)."""
+        net = self.net
+        return NetworkPicture(
+            self.pos,
+            self.tier,
+            net.slot_firm[net.link_slot],
+            net.link_seller.copy(),
+            status.disrupted,
+            status.failed,
+            month,
+        )
+
     def figure(self, status: FirmStatus, month: int) -> Figure:
-        net, pos = self.net, self.pos
-        fig = Figure(figsize=(11.0, 3.6), dpi=DPI)
-        fig.subplots_adjust(left=0.01, right=0.82, top=0.92, bottom=0.02)
-        ax = fig.add_subplot()
-        buyers, sellers = net.slot_firm[net.link_slot], net.link_seller
-        segments = np.stack([pos[buyers], pos[sellers]], axis=1)
-        ax.add_collection(
-            LineCollection(segments, colors="#d5dbdb", linewidths=0.5, antialiaseds=False)
+        return network_figure(self.picture(status, month))
+
+
+def network_figure(p: NetworkPicture) -> Figure:
+    """Firms in tiers (leaders on top), supply links behind them, disrupted and failed firms marked."""
+    pos = p.pos
+    fig = Figure(figsize=(11.0, 3.6), dpi=DPI)
+    fig.subplots_adjust(left=0.01, right=0.82, top=0.92, bottom=0.02)
+    ax = fig.add_subplot()
+    segments = np.stack([pos[p.buyers], pos[p.sellers]], axis=1)
+    links = LineCollection(segments, colors="#7f8c8d", linewidths=0.4, alpha=0.08, zorder=0)
+    ax.add_collection(links)
+    normal = ~p.disrupted & ~p.failed
+    for t, (name, color) in enumerate(zip(TIERS, TIER_COLORS, strict=True)):
+        m = normal & (p.tier == t)
+        ax.scatter(pos[m, 0], pos[m, 1], s=40 if t == 0 else 9, c=color, lw=0, label=name)
+    for mask, color, marker, name in (
+        (p.disrupted, "#f39c12", "o", "disrupted"),
+        (p.failed, "#c0392b", "X", "failed / exited"),
+    ):
+        ax.scatter(
+            pos[mask, 0],
+            pos[mask, 1],
+            s=np.where(p.tier[mask] == 0, 60, 18),
+            c=color,
+            marker=marker,
+            lw=0,
+            label=f"{name} ({int(mask.sum())})",
         )
-        normal = ~status.disrupted & ~status.failed
-        for t, (name, color) in enumerate(zip(TIERS, TIER_COLORS, strict=True)):
-            m = normal & (self.tier == t)
-            size = 40 if t == 0 else 9
-            ax.scatter(pos[m, 0], pos[m, 1], s=size, c=color, lw=0, label=name)
-        for mask, color, marker, name in (
-            (status.disrupted, "#f39c12", "o", "disrupted"),
-            (status.failed, "#c0392b", "X", "failed / exited"),
-        ):
-            sizes = np.where(self.tier[mask] == 0, 60, 18)
-            ax.scatter(
-                pos[mask, 0],
-                pos[mask, 1],
-                s=sizes,
-                c=color,
-                marker=marker,
-                lw=0,
-                label=f"{name} ({int(mask.sum())})",
-            )
-        ax.set_title(
-            f"Production network after month {month}: {net.n_firms} firms, {net.n_links} supply links",
-            fontsize=10,
-            loc="left",
-        )
-        ax.set_axis_off()
-        ax.margins(0.02, 0.12)
-        ax.legend(
-            fontsize=8, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False, markerscale=1.6
-        )
-        return fig
+    ax.set_title(
+        f"Production network after month {p.month}: {len(pos)} firms, {len(p.buyers)} supply links",
+        fontsize=10,
+        loc="left",
+        y=1.0,
+    )
+    ax.set_axis_off()
+    ax.margins(0.02, 0.12)
+    ax.legend(
+        fontsize=8, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False, markerscale=1.6
+    )
+    return fig

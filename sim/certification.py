@@ -1,0 +1,190 @@
+"""专精特新 梯度培育: the yearly certification of SMEs and what a certificate brings.
+
+Tiers: 0 ordinary SME, 1 certified specialized SME (专精特新), 2 little giant (小巨人).
+Each December the office reviews every independent SME on last year's numbers, with the
+MIIT-style thresholds of the scenario (`innovation.cert_*`):
+- an SME: independent and not above the size cap (`cert_size_cap` x the median SME's revenue);
+- certified: R&D >= 3 % of revenue, >= 1 innovation in three years, liabilities <= 70 %
+  of financial assets;
+- little giant: certified the year before and now, niche share >= 10 %, >= 2 innovations
+  in three years.
+A subsidiary of a leader (an acquired SME) is not an SME and holds no certificate.
+Certificates bring longer credit lines (`finance.credit_factor`), a lower risk premium
+(`finance.premium_factor`), eligibility for the R&D subsidy and leaders' order pull
+(订单牵引: certified sellers' established order shares rise).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.network import LEADER, SME, ProductionNetwork
+
+if TYPE_CHECKING:
+    from sim.innovation import InnovationLayer
+
+ORDINARY, CERTIFIED, LITTLE_GIANT = 0, 1, 2
+
+
+def raise_base_weights(net: ProductionNetwork, links: np.ndarray, ratio: np.ndarray) -> None:
+    """Multiply the established order shares of `links` by `ratio`, then renormalize per slot."""
+    if len(links) == 0:
+        return
+    w = net.link_base_weight.copy()
+    w[links] *= ratio
+    total = net.per_slot_sum_for_links(w)
+    net.link_base_weight = np.where(total > 0, w / np.where(total > 0, total, 1.0), 0.0)
+
+
+class CertificationOffice:
+    """Keeps last year's figures of every firm and reviews the SMEs each December."""
+
+    def __init__(self, layer: InnovationLayer) -> None:
+        self.layer = layer
+        model = layer.model
+        n = model.network.n_firms
+        self.revenue_year = np.zeros(n)
+        self.rd_year = np.zeros(n)
+        self.dividends_year = np.zeros(n)
+        self.innovations_by_year = np.zeros((n, 3))  # ring over the last three years
+        self.whole_year = np.ones(n, dtype=bool)  # in business since the last review
+        self.net_worth_start = self.net_worth()
+        self.reviews: list[dict[str, float]] = []
+        self.tier_counts = np.bincount(layer.tier, minlength=3)  # firms per tier, kept by set_tiers
+
+    # ------------------------------------------------------------ bookkeeping
+    def net_worth(self) -> np.ndarray:
+        return self.layer.net_worth()
+
+    def debt_ratio(self, positions: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+        """Liabilities (bank debt and trade payables) over financial assets (cash and receivables)."""
+        st = self.layer.model.finance.state
+        receivables, payables = positions if positions is not None else self.layer.trade_positions()
+        assets = np.maximum(st.cash, 0.0) + receivables
+        return np.where(
+            assets > 0, (st.debt + payables) / np.where(assets > 0, assets, 1.0), np.inf
+        )
+
+    def record_month(self, revenue: np.ndarray, rd: np.ndarray, dividends: np.ndarray) -> None:
+        self.revenue_year += revenue
+        self.rd_year += rd
+        self.dividends_year += dividends
+
+    def count_innovations(self, firms: np.ndarray, t: int) -> None:
+        """Count a month's innovations (a firm innovates at most once a month: no repeated index)."""
+        self.innovations_by_year[firms, (t // 12) % 3] += 1.0
+
+    def recent_innovations(self, years: int = 3) -> np.ndarray:
+        """Innovations in the current and the `years - 1` previous calendar years."""
+        t = self.layer.model.month
+        cols = [((t // 12) - k) % 3 for k in range(years)]
+        return self.innovations_by_year[:, cols].sum(axis=1)
+
+    def restart(self, firms: np.ndarray) -> None:
+        """Firms that entered or exited: no full year of figures, no certificate."""
+        self.whole_year[firms] = False
+        self.innovations_by_year[firms] = 0.0
+        st = self.layer.model.finance.state
+        # a new firm's opening accounts
+        self.net_worth_start[firms] = st.cash[firms] - st.debt[firms]
+        held = firms[self.layer.tier[firms] > 0]
+        if len(held):
+            self.set_tiers(held, np.zeros(len(held), dtype=np.int8))
+
+    # ------------------------------------------------------------ the review
+    def review(self, t: int) -> None:
+        layer, rules = self.layer, self.layer.rules
+        model = layer.model
+        net, fin = model.network, model.finance
+        alive = fin.state.alive
+        revenue = self.revenue_year
+        intensity = np.where(revenue > 0, self.rd_year / np.where(revenue > 0, revenue, 1.0), 0.0)
+        niche_sales = np.bincount(
+            net.product[layer.smes], weights=revenue[layer.smes], minlength=net.n_components
+        )
+        niche_share = np.zeros(net.n_firms)
+        cat = net.product[layer.smes]
+        niche_share[layer.smes] = np.where(
+            niche_sales[cat] > 0, revenue[layer.smes] / np.maximum(niche_sales[cat], 1e-12), 0.0
+        )
+        innovations = self.recent_innovations()
+        positions = layer.trade_positions()
+        st = fin.state
+        net_worth = st.cash + positions[0] - positions[1] - st.debt
+        sme_revenue = revenue[layer.smes][alive[layer.smes]]
+        cap = rules.cert_size_cap * float(np.median(sme_revenue)) if len(sme_revenue) else np.inf
+        eligible = (
+            (net.kind == SME) & alive & (layer.owner < 0) & self.whole_year & (revenue <= cap)
+        )
+        certified = (
+            eligible
+            & (intensity >= rules.cert_rd_intensity)
+            & (innovations >= rules.cert_innovations)
+            & (self.debt_ratio(positions) <= rules.cert_debt_ratio)
+        )
+        giant = (
+            certified
+            & (layer.tier >= CERTIFIED)
+            & (niche_share >= rules.cert_niche_share)
+            & (innovations >= rules.little_giant_innovations)
+        )
+        new_tier = np.where(giant, LITTLE_GIANT, np.where(certified, CERTIFIED, ORDINARY)).astype(
+            np.int8
+        )
+        self.set_tiers(layer.smes, new_tier[layer.smes])
+        self._record_review(t, revenue, net_worth)
+        # a new year of figures
+        self.revenue_year[:] = 0.0
+        self.rd_year[:] = 0.0
+        self.dividends_year[:] = 0.0
+        self.innovations_by_year[:, (t // 12 + 1) % 3] = 0.0
+        self.net_worth_start = net_worth
+        self.whole_year[:] = True
+
+    def set_tiers(self, firms: np.ndarray, tiers: np.ndarray) -> None:
+        """Give `firms` their tiers and the benefits that come with them."""
+        layer, rules = self.layer, self.layer.rules
+        fin, net = layer.model.finance, layer.model.network
+        old = layer.tier[firms]
+        layer.tier[firms] = tiers
+        self.tier_counts = np.bincount(layer.tier, minlength=3)
+        credit = np.array([0.0, *rules.cert_credit_bonus])
+        cut = np.array([0.0, *rules.cert_premium_cut])
+        pull = np.array([0.0, *rules.cert_order_pull])
+        fin.credit_factor[firms] = 1.0 + credit[tiers]
+        fin.premium_factor[firms] = np.maximum(1.0 - cut[tiers], 0.0)
+        changed = firms[old != tiers]
+        if len(changed):
+            ratio = np.ones(net.n_firms)
+            ratio[changed] = (1.0 + pull[layer.tier[changed]]) / (1.0 + pull[old[old != tiers]])
+            from_leaders = net.links_of_buyer_kind[LEADER]
+            links = from_leaders[np.isin(net.link_seller[from_leaders], changed)]
+            raise_base_weights(net, links, ratio[net.link_seller[links]])
+
+    def _record_review(self, t: int, revenue: np.ndarray, net_worth: np.ndarray) -> None:
+        """Little giants against all domestic small firms (specialized SMEs and domestic suppliers)."""
+        layer, model = self.layer, self.layer.model
+        net, alive = model.network, model.finance.state.alive
+        small = (net.kind != LEADER) & ~net.foreign & alive
+        full = small & self.whole_year
+        giant = (layer.tier == LITTLE_GIANT) & small
+        profit = net_worth - self.net_worth_start + self.dividends_year
+        total_revenue = float(revenue[full].sum())
+        total_profit = float(profit[full].sum())
+        self.reviews.append(
+            {
+                "step": float(t),
+                "certified": float((layer.tier >= CERTIFIED).sum()),
+                "little_giants": float(giant.sum()),
+                "little_giant_share": float(giant.sum() / max(small.sum(), 1)),
+                "little_giant_revenue_share": float(revenue[giant & full].sum() / total_revenue)
+                if total_revenue > 0
+                else math.nan,
+                "little_giant_profit_share": float(profit[giant & full].sum() / total_profit)
+                if total_profit > 0
+                else math.nan,
+            }
+        )

@@ -1,0 +1,1297 @@
+"""The innovation layer (DESIGN section 3, step 8): R&D, innovations, demand lists, matching, deals.
+
+Each month, after payments and credit:
+1. Firms spend on R&D: SMEs a share of revenue that adapts each quarter to what R&D
+   returned, leaders a fixed share on their own product line only; a firm short of cash
+   and credit cuts R&D. The government pays its levers' shares (R&D subsidy for certified
+   SMEs, shared equipment, matching platform, digitalization, joint-project grants). Every
+   yuan moves through the finance layer's transfer methods, so balance sheets stay consistent.
+2. R&D succeeds with p = 1 - exp(-zeta * effective R&D / scale) and a Beta-distributed
+   quality (Dosi et al.'s Keynes+Schumpeter family). Leaders' R&D is less productive per
+   yuan. Effective R&D rises with shared equipment, leaders' openness, demand lists reaching
+   SMEs (matching), digitalization and joint projects. An SME innovation raises its niche
+   technology at once (with catch-up toward the category frontier); a leader's own innovation
+   enters its product line after an integration lag when good enough (the rest stay
+   defensive patents).
+3. SME innovations wait in a pool; at each matchmaking round (quarterly by default) some reach
+   a leader that listed their category (需求清单); `matching_efficiency` and the SME's digital
+   level set how many. The leaders decide (`ChainLeader.choose_deals`, a random-utility rule):
+   license (royalty about 5 % of the relevant sales, paid monthly to the SME), acquire (the
+   price goes to the SME's owners, the households; the SME becomes a subsidiary that keeps
+   its own books; an overlapping innovation may be shelved: a killer acquisition), imitate
+   (the SME gets nothing unless a court awards damages, chance `ip_protection`) or nothing.
+   Innovations of an SME in a joint project with a leader are patents shared with it; those
+   of a subsidiary go to its owner. Adopted technology raises the leader's level of that
+   component up to the SME's level (never beyond what SMEs achieved).
+4. Technology in use changes trade: an SME's raises its effective capacity and lowers its
+   labour cost per unit; a leader's lowers its labour cost and raises its share of final
+   demand (`model.productivity_factor`, `finance.wage_factor`, `model.leader_demand_factor`).
+5. Each December SMEs are certified (sim/certification.py); each January leaders publish
+   demand lists, joint projects (揭榜挂帅) start and the guided fund invests.
+Values are million yuan at base prices; technology levels are relative (about 1 at the start).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from sim.agents import DEAL_OPTIONS, ChainLeader, DealOffers, SpecializedSME
+from sim.certification import CERTIFIED, LITTLE_GIANT, CertificationOffice, raise_base_weights
+from sim.network import LEADER, SME
+from sim.scenario import TechObsolescence
+from sim.supply import MarketFlows
+
+if TYPE_CHECKING:
+    from sim.model import EcosystemModel
+
+INNOVATION_SERIES = (
+    "innovations",
+    "innovations_sme",
+    "innovations_leader",
+    "rd_spending",
+    "rd_spending_sme",
+    "rd_spending_leader",
+    "rd_intensity_sme",
+    "licenses",
+    "patent_shares",
+    "acquisitions",
+    "killer_acquisitions",
+    "imitations",
+    "commercialized",
+    "royalties",
+    "pending_innovations",
+    "tech_index",
+    "tech_sme",
+    "tech_leader",
+    "digital_sme",
+    "certified_smes",
+    "little_giants",
+    "joint_projects",
+)
+TECH_DEALS = ("license", "patent_share", "acquisition", "imitation")
+DEAL_TYPES = (*TECH_DEALS, "joint_project", "fund_investment")
+DEAL_COLUMNS = {
+    "step": np.int32,
+    "type": object,  # license, patent_share, acquisition, imitation; joint_project, fund_investment
+    "leader": np.int32,  # -1 for the guided fund
+    "sme": np.int32,
+    "value": np.float64,  # expected royalties, price, fee or grant (million yuan)
+    "overlap": np.float64,
+    "shelved": bool,
+    "category": np.int32,
+    "quality": np.float64,
+    "innovation": np.int32,  # -1 when the deal is not about one innovation
+    "lag": np.float64,  # months from the innovation to the deal
+}
+
+
+def _span(ids: np.ndarray) -> slice | np.ndarray:
+    """A slice when the ids are consecutive (a view, no copy), else the ids themselves."""
+    if len(ids) and np.array_equal(ids, np.arange(ids[0], ids[0] + len(ids))):
+        return slice(int(ids[0]), int(ids[0]) + len(ids))
+    return ids
+
+
+def _dot(a: np.ndarray, b: np.ndarray) -> float:
+    """A 1-D dot product without BLAS threads (they cost more than they save on a busy small machine)."""
+    return float(np.multiply(a, b).sum())
+
+
+class Table:
+    """Columns of equal length in preallocated arrays, appended to and filtered in bulk
+    (pending innovations, licences, arrivals): a few rows change each month."""
+
+    def __init__(self, **dtypes: Any) -> None:
+        self.n = 0
+        self.cols = {k: np.zeros(64, dtype=d) for k, d in dtypes.items()}
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        """The column's rows (a view: assigning into it changes the table)."""
+        return self.cols[name][: self.n]
+
+    def append(self, **values: Any) -> None:
+        """Append rows; a scalar value is repeated over them."""
+        m = next((len(v) for v in values.values() if type(v) is np.ndarray), 1)
+        if self.n + m > len(next(iter(self.cols.values()))):
+            size = 2 * (self.n + m)
+            for k, c in self.cols.items():
+                grown = np.zeros(size, dtype=c.dtype)
+                grown[: self.n] = c[: self.n]
+                self.cols[k] = grown
+        for k, c in self.cols.items():
+            c[self.n : self.n + m] = values[k]
+        self.n += m
+
+    def drop(self, mask: np.ndarray) -> None:
+        """Remove the rows where `mask` is true (cheap when there are none)."""
+        if self.n and mask.any():
+            self.keep(~mask)
+
+    def keep(self, mask: np.ndarray) -> None:
+        idx = np.flatnonzero(mask)
+        if len(idx) == self.n:
+            return
+        for c in self.cols.values():
+            c[: len(idx)] = c[idx]
+        self.n = len(idx)
+
+
+class Registry:
+    """Every innovation: who made it, when, and when (if ever) it was commercialized."""
+
+    def __init__(self) -> None:
+        self.n = 0
+        self.born = np.zeros(1024, dtype=np.int64)
+        self.firm = np.zeros(1024, dtype=np.int64)
+        self.commercialized_at = np.full(1024, -1, dtype=np.int64)
+
+    def add(self, t: int, firms: np.ndarray) -> np.ndarray:
+        k = len(firms)
+        while self.n + k > len(self.born):
+            grow = len(self.born)
+            self.born = np.concatenate([self.born, np.zeros(grow, dtype=np.int64)])
+            self.firm = np.concatenate([self.firm, np.zeros(grow, dtype=np.int64)])
+            self.commercialized_at = np.concatenate(
+                [self.commercialized_at, np.full(grow, -1, dtype=np.int64)]
+            )
+        ids = np.arange(self.n, self.n + k)
+        self.born[ids] = t
+        self.firm[ids] = firms
+        self.n += k
+        return ids
+
+
+class InnovationLayer:
+    """Technology, R&D, innovations and deals of every firm, vectorized over numpy arrays."""
+
+    def __init__(self, model: EcosystemModel) -> None:
+        self.model = model
+        scn = model.scenario
+        self.rules = rules = scn.innovation
+        self.policy = scn.policy
+        net, fin = model.network, model.finance
+        n = net.n_firms
+        self.n_leaders = n_l = scn.ecosystem.n_leaders
+        self.n_categories = n_c = net.n_components
+        self.is_sme = net.kind == SME
+        self.is_leader = net.kind == LEADER
+        self.smes = np.flatnonzero(self.is_sme)
+        self.rd_firms = np.flatnonzero(self.is_sme | self.is_leader)
+        # leaders come first, then SMEs: slices index them without copying (hot monthly paths)
+        self.S = _span(self.smes)
+        self.R = _span(self.rd_firms)
+        root = model.seed_seq
+        self._root = np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, 0x1A0))
+        start = self._rng(-1, 0)
+        self._bits = np.random.PCG64(
+            np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, 0x1A1))
+        )
+        self._bits_start = self._bits.state
+        self._month_generator = np.random.Generator(self._bits)
+
+        # technology: thin, heterogeneous stocks for SMEs; 1 for leaders' lines
+        self.tech = np.ones(n)
+        self.tech[self.smes] = np.exp(0.05 * start.standard_normal(len(self.smes)))
+        self.tech0 = self.tech.copy()
+        self.frontier = np.zeros(n_c)
+        np.maximum.at(self.frontier, net.product[self.smes], self.tech[self.smes])
+        a, b = rules.digital_start
+        self.digital = np.ones(n)
+        self.digital[self.smes] = start.beta(a, b, len(self.smes))
+        self.digital0 = self.digital.copy()
+        # R&D: SMEs' intensity adapts to realized returns, leaders' is fixed
+        self.rd_base = np.zeros(n)
+        self.rd_base[self.smes] = np.minimum(
+            rules.sme_rd_intensity
+            * np.exp(rules.sme_rd_dispersion * start.standard_normal(len(self.smes))),
+            0.3,
+        )
+        self.rd_intensity = self.rd_base.copy()
+        self.rd_intensity[self.is_leader] = rules.leader_rd_intensity
+        normal = fin.state.normal_revenue
+        typical = float(np.median(normal[self.smes])) if len(self.smes) else 0.0
+        self.typical_sme_revenue = typical if typical > 0 else 1.0
+        self.rd_scale = np.ones(n)  # R&D an innovation takes grows with the firm's scale
+        self._set_rd_scale(self.rd_firms)
+        self.rd_ema = self.rd_intensity * normal
+        self.return_ema = rules.rd_return_reference * self.rd_ema
+        # innovations per month, smoothed (for acquirers' valuation of an SME's pipeline)
+        self.innovation_rate = -np.expm1(-rules.rd_productivity * self.rd_ema / self.rd_scale)
+        self.tier = np.zeros(n, dtype=np.int8)
+        self.owner = np.full(n, -1, dtype=np.int64)
+        self.killed = np.zeros(n, dtype=bool)  # subsidiaries whose research the owner stopped
+        self.earmarked = np.zeros(n)  # guided-fund money still to spend on R&D
+        self.earmark_rate = np.zeros(n)
+        self.project_leader = np.full(n, -1, dtype=np.int64)
+        self.project_category = np.full(n, -1, dtype=np.int64)
+        self.project_until = np.zeros(n, dtype=np.int64)
+        self.project_grant = np.zeros(n)
+        self.project_public = np.zeros(n, dtype=bool)
+
+        # leaders' products: value share of each component category in the leader's price
+        self.weight = np.zeros((n_l, n_c))
+        slots = np.flatnonzero((net.kind[net.slot_firm] == LEADER) & (net.slot_product < n_c))
+        buyer, product = net.slot_firm[slots], net.slot_product[slots]
+        np.add.at(
+            self.weight,
+            (buyer, product),
+            model.product_price[product] * net.slot_coef[slots] / model.price[buyer],
+        )
+        # a leader's monthly profit gain per unit relative rise of its product technology, share of
+        # revenue: labour saved (tech_cost_elasticity) + margin on the demand won (leader_demand_elasticity)
+        prod, fcfg = scn.production, scn.finance
+        labour = fcfg.labor_share * prod.value_added_share_leader
+        margin = prod.value_added_share_leader - (1.0 - prod.fixed_labor_share) * labour
+        self.kappa = rules.tech_cost_elasticity * labour + rules.leader_demand_elasticity * margin
+        self.leader_revenue = normal[:n_l].copy()  # smoothed, for valuations and demand lists
+        self.listed = np.zeros((n_l, n_c), dtype=bool)
+        self.reward = np.zeros((n_l, n_c))
+        self._listers = (np.zeros(0, dtype=np.int64), np.zeros(n_c + 1, dtype=np.int64))
+        self.all_firms = np.arange(n)
+        # effective-R&D multipliers that do not change: leaders' inertia, leaders' openness for SMEs
+        self.rd_boost = np.where(
+            self.is_sme,
+            (1.0 + rules.openness_rd_gain * scn.policy.leader_openness)
+            * (1.0 + rules.demand_direction_gain * scn.policy.matching_efficiency),
+            rules.leader_rd_productivity,
+        )
+        self.rd_boost[~(self.is_sme | self.is_leader)] = 0.0
+        self.digital_cost = rules.digital_cost_months * normal  # of full digitalization
+        # what a unit relative saving of labour is worth to an SME's owners
+        self.labour_value = np.zeros(n)
+        self._set_labour_value(self.smes)
+        self.digital_boost = 1.0 + rules.digital_rd_gain * self.digital[self.S]
+        self.projects_end = 0  # month the last joint project ends
+        # innovation income and net R&D cost since the last adaptation of R&D intensities
+        self._quarter_income = np.zeros(n)
+        self._quarter_cost = np.zeros(n)
+        # supply links leader <- SME as sorted keys, and the link array they were built from
+        self._keys_of: np.ndarray | None = None
+        self._keys = np.zeros(0, dtype=np.int64)
+
+        # leaders' technology: of each component in their product (bounded by what SMEs achieved) and
+        # of their own line; product technology = own line x prod(component ** value weight)
+        self.log_component = np.zeros((n_l, n_c))
+        self.own_line = np.ones(n_l)
+
+        self.pool = Table(
+            id=np.int64,
+            sme=np.int64,
+            category=np.int64,
+            quality=float,
+            level=float,
+            overlap=float,
+            born=np.int64,
+            declined=np.uint64,
+        )
+        self.licences = Table(id=np.int64, leader=np.int64, sme=np.int64, coef=float, end=np.int64)
+        self.arrivals = Table(
+            id=np.int64, leader=np.int64, category=np.int64, level=float, share=float, due=np.int64
+        )
+        self.damages = Table(leader=np.int64, sme=np.int64, amount=float, due=np.int64)
+        # leaders that declined a pending innovation: a bit mask in the pool when there are at most 64
+        # leaders (vectorized), else a set of (innovation, leader) pairs
+        self.declined_bits = n_l <= 64
+        self.rejected: set[tuple[int, int]] = set()
+        self.registry = Registry()
+        self.deals: list[tuple] = []  # chunks of deal columns, one tuple per _record call
+        self.deal_counts = dict.fromkeys((*DEAL_TYPES, "killer_acquisition"), 0.0)
+        self.certification = CertificationOffice(self)
+        # budget not yet spent on a whole ticket or project, carried to the next year
+        self.carry = {"fund": 0.0, "projects": 0.0}
+        self.alive_before = fin.state.alive.copy()
+        self.totals = dict.fromkeys(
+            ("rd_sme", "rd_leader", "innovations_sme", "innovations_leader", "royalties"), 0.0
+        )
+        self.tech_index_start = self._tech_index(normal)
+        self.obsolescence = self._resolve_obsolescence(scn.shocks)
+        self._income = np.zeros(n)
+        self.series: dict[str, float] = dict.fromkeys(INNOVATION_SERIES, 0.0)
+
+    def _leader_tech(self) -> None:
+        """A leader's product technology: own line x prod over components of level ** value weight."""
+        self.tech[: self.n_leaders] = self.own_line * np.exp(
+            (self.log_component * self.weight).sum(axis=1)
+        )
+
+    def trade_positions(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each firm's trade receivables and payables: the finance layer's trade_positions, with a
+        row sum over the due-month buckets by einsum (faster)."""
+        net, st = self.model.network, self.model.finance.state
+        owed = net.link_state["owed_seller"]
+        per_link = np.einsum("ij->i", owed)
+        n = net.n_firms
+        receivables = np.bincount(net.link_seller, weights=per_link, minlength=n)
+        payables = np.bincount(net.slot_firm[net.link_slot], weights=per_link, minlength=n)
+        payables += np.einsum("ij->i", st.owed_bank)
+        return receivables, payables
+
+    def net_worth(self) -> np.ndarray:
+        """Each firm's book equity: cash + trade receivables - payables - bank debt."""
+        st = self.model.finance.state
+        receivables, payables = self.trade_positions()
+        return st.cash + receivables - payables - st.debt
+
+    def _set_labour_value(self, firms: np.ndarray) -> None:
+        """Monthly wage bill at normal output x valuation horizon x the share of own-use gains the owners
+        expect to keep from competitors' copying (appropriability rises with IP protection)."""
+        rules, model = self.rules, self.model
+        keep = rules.secrecy_share + (1.0 - rules.secrecy_share) * self.policy.ip_protection
+        wages = (
+            model.scenario.finance.labor_share
+            * model.value_added_per_unit[firms]
+            * model.normal_output[firms]
+        )
+        self.labour_value[firms] = keep * wages * rules.value_horizon
+
+    def _set_rd_scale(self, firms: np.ndarray) -> None:
+        normal = self.model.finance.state.normal_revenue[firms]
+        self.rd_scale[firms] = (
+            np.maximum(normal, 1e-12) / self.typical_sme_revenue
+        ) ** self.rules.rd_scale_elasticity
+
+    # ------------------------------------------------------------ random numbers
+    def _rng(self, t: int, purpose: int) -> np.random.Generator:
+        """A fresh generator per month and purpose: 0 the month's draws, 2 yearly decisions, 3 entrants.
+        The shocked run and its counterfactual share them month by month."""
+        root = self._root
+        return np.random.default_rng(
+            np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, t + 1, purpose))
+        )
+
+    def _month_stream(self, t: int) -> np.random.Generator:
+        """The month's generator: one bit generator jumped to month t's own stretch (cheaper than
+        seeding a new one each month; the same numbers for the same month in every run of a seed)."""
+        self._bits.state = self._bits_start
+        self._bits.advance((t + 1) << 80)
+        return self._month_generator
+
+    def _resolve_obsolescence(self, shocks: list) -> list[tuple[TechObsolescence, np.ndarray]]:
+        """Categories hit by each tech_obsolescence shock, drawn from a stream of their own."""
+        out = []
+        for i, s in enumerate(shocks):
+            if isinstance(s, TechObsolescence):
+                if s.categories == "random":
+                    cats = self._rng(-2, 100 + i).choice(self.n_categories, s.count, replace=False)
+                else:
+                    cats = np.asarray(s.categories, dtype=np.int64)
+                out.append((s, np.sort(cats)))
+        return out
+
+    # ------------------------------------------------------------ the month
+    def step(self, t: int, flows: MarketFlows) -> None:
+        model, fin = self.model, self.model.finance
+        alive = fin.state.alive
+        changed = alive != self.alive_before
+        if changed.any():
+            self._entries_and_exits(t, alive, changed)
+        for shock, cats in self.obsolescence:
+            if shock.start == t:
+                self._obsolete(shock, cats)
+        revenue = model.price * flows.output
+        self.leader_revenue += (revenue[: self.n_leaders] - self.leader_revenue) / 12.0
+        if t % 12 == 0:
+            self._new_year(t, alive)
+        self._income[:] = 0.0
+        # the month's random numbers: fixed-size draws first (R&D), then state-dependent ones
+        self._month_rng = self._month_stream(t)
+        month = dict.fromkeys(INNOVATION_SERIES, 0.0)
+        rd_own, net_cost, effective = self._spend_on_rd(t, revenue, alive, month)
+        new = self._innovate(t, effective, alive, month)
+        if t % self.rules.match_every_months == self.rules.match_every_months - 1:
+            self._match_and_decide(t, alive, month)
+        self._add_to_pool(t, new)
+        self._pay_royalties_and_damages(t, revenue, alive, month)
+        self._arrive(t, alive, month)
+        self._quarter_income += self._income
+        self._quarter_cost += net_cost
+        if t % 3 == 2:
+            self._adapt_rd(alive)
+        self._set_trade_factors()
+        self.certification.record_month(revenue, rd_own, fin.dividends)
+        if t % 12 == 11:
+            self.certification.review(t)
+        self.alive_before = alive.copy()
+        self._month_series(revenue, rd_own, alive, month)
+
+    # ------------------------------------------------------------ 1. R&D spending
+    def _spend_on_rd(
+        self, t: int, revenue: np.ndarray, alive: np.ndarray, month: dict[str, float]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Pay for R&D and the levers; return own R&D, its net cost to the firm, and effective R&D.
+
+        A lever that is off costs no arithmetic: most of a baseline month is the R&D itself.
+        """
+        rules, pol, fin = self.rules, self.policy, self.model.finance
+        n = len(revenue)
+        sme = self.is_sme & alive
+        # a firm short of cash and credit cuts R&D with production, more than in proportion (资金短缺)
+        # (a firm that failed this month pays none)
+        rd_own = self.rd_intensity * revenue * self.model.liquidity**3 * alive
+        rd = rd_own
+        to_outside = np.zeros(n)
+        government = np.zeros(n)
+        boost = self.rd_boost.copy()
+        if self.earmarked.any():  # guided-fund money
+            earmark = np.minimum(self.earmarked, self.earmark_rate) * alive
+            self.earmarked -= earmark
+            rd = rd + earmark
+        in_project = (self.project_until > t) & alive if t < self.projects_end else None
+        if in_project is not None and in_project.any():  # joint projects' grants go to R&D
+            grant = self.project_grant * in_project
+            rd = rd + grant
+            government += grant * self.project_public
+            private = np.flatnonzero(grant * ~self.project_public)
+            if len(private):
+                fin.pay_between_firms(self.project_leader[private], private, grant[private])
+            boost *= 1.0 + rules.consortium_rd_gain * in_project
+        to_households = rd
+        if pol.shared_equipment > 0:  # the government pays part of the equipment SMEs use
+            e = rules.equipment_share * pol.shared_equipment
+            equipment = np.where(sme, rd * e / (1.0 - e), 0.0)
+            government += equipment
+            to_outside += equipment
+            rd_effective = rd + equipment
+        else:
+            rd_effective = rd
+        subsidy = 0.0
+        if pol.rd_subsidy_rate > 0:
+            subsidy = pol.rd_subsidy_rate * rd_own * (self.tier >= CERTIFIED)
+            government += subsidy
+        if pol.matching_efficiency > 0:  # the platform's cost per SME served
+            platform = pol.matching_efficiency * rules.platform_fee * sme
+            government += platform
+            to_households = to_households + platform
+        if t % 3 == 0:  # digital investment, a quarter at a time
+            speed = rules.digital_adoption * (
+                1.0 + rules.digital_subsidy_uptake * pol.digital_subsidy
+            )
+            digital_step = (1.0 - (1.0 - speed) ** 3) * (1.0 - self.digital) * sme
+            digital_cost = digital_step * self.digital_cost
+            self.digital += digital_step
+            self.digital_boost = 1.0 + rules.digital_rd_gain * self.digital[self.S]
+            to_outside += digital_cost
+            if pol.digital_subsidy > 0:
+                government += pol.digital_subsidy * digital_cost
+        boost[self.S] *= self.digital_boost
+        if pol.leader_openness > 0:  # leaders bear the cost of opening their resources
+            lead = slice(0, self.n_leaders)
+            to_outside[lead] += (
+                pol.leader_openness * rules.openness_cost * revenue[lead] * alive[lead]
+            )
+        firms = self.all_firms
+        if government.any():
+            fin.government_pays(firms, government)
+        fin.pay_to_sector(firms, to_households, "households")  # R&D staff, platform staff
+        fin.pay_to_sector(firms, to_outside, "outside")  # equipment, digital systems, opening costs
+        month["rd_spending_sme"] = float(rd[self.S].sum())
+        month["rd_spending_leader"] = float(rd[: self.n_leaders].sum())
+        month["rd_spending"] = month["rd_spending_sme"] + month["rd_spending_leader"]
+        self.totals["rd_sme"] += month["rd_spending_sme"]
+        self.totals["rd_leader"] += month["rd_spending_leader"]
+        return rd_own, rd_own - subsidy, rd_effective * boost
+
+    # ------------------------------------------------------------ 2. innovations
+    def _innovate(
+        self, t: int, effective: np.ndarray, alive: np.ndarray, month: dict[str, float]
+    ) -> dict[str, np.ndarray]:
+        """R&D draws; returns the SME innovations that go to the pool."""
+        rules, net = self.rules, self.model.network
+        f, R = self.rd_firms, self.R
+        rng = self._month_rng
+        u, catch, u_overlap, overlap = rng.random((4, len(f)))
+        p = -np.expm1(-rules.rd_productivity * effective[R] / self.rd_scale[R])
+        success = u < p  # exited firms spend nothing, so p = 0
+        rate = self.innovation_rate[R]  # a view when R is a slice
+        rate += (success - rate) / rules.rd_adaptation_months
+        self.innovation_rate[R] = rate
+        if not success.any():
+            return {}
+        firms, catch = f[success], catch[success]
+        q = rng.beta(*rules.quality_beta, len(firms))
+        overlap = np.where(u_overlap[success] < rules.overlap_probability, overlap[success], 0.0)
+        ids = self.registry.add(t, firms)
+        self.certification.count_innovations(firms, t)
+        leader = self.is_leader[firms]
+        month["innovations_leader"] = float(leader.sum())
+        month["innovations_sme"] = float((~leader).sum())
+        month["innovations"] = float(len(firms))
+        self.totals["innovations_leader"] += month["innovations_leader"]
+        self.totals["innovations_sme"] += month["innovations_sme"]
+
+        # a leader's own innovation enters its product line when good enough
+        adopt = leader & (q >= rules.leader_adoption_hurdle)
+        if adopt.any():
+            self._schedule(
+                ids[adopt],
+                firms[adopt],
+                -1,
+                1.0 + rules.leader_tech_step * q[adopt],
+                1.0,
+                t + rules.integration_months,
+            )
+        # an SME innovation raises its niche technology, catching up toward the frontier
+        s = ~leader
+        smes, q, ids, catch, overlap = firms[s], q[s], ids[s], catch[s], overlap[s]
+        cat = net.product[smes]
+        before = self.tech[smes]
+        level = before * (1.0 + rules.sme_tech_step * q)
+        level *= np.maximum(self.frontier[cat] / level, 1.0) ** (rules.catch_up * catch)
+        self.tech[smes] = level
+        np.maximum.at(self.frontier, cat, level)
+        # the owners count as this innovation's own return the labour it saves (see labour_value)
+        saved = 1.0 - (before / level) ** rules.tech_cost_elasticity
+        self._income[smes] += saved * self.labour_value[smes]
+
+        # where the innovation goes: its owner, its joint-project leader, or the pool
+        owner = self.owner[smes]
+        internal = (owner >= 0) & ~self.killed[smes]
+        if internal.any():
+            self._schedule(
+                ids[internal],
+                owner[internal],
+                cat[internal],
+                level[internal],
+                1.0,
+                t + rules.integration_months,
+            )
+        project = (
+            (owner < 0) & (self.project_until[smes] > t) & (self.project_category[smes] == cat)
+        )
+        if project.any():
+            self._share_patents(
+                t,
+                ids[project],
+                smes[project],
+                cat[project],
+                q[project],
+                level[project],
+                overlap[project],
+                month,
+            )
+        new = (owner < 0) & ~project
+        return {
+            "id": ids[new],
+            "sme": smes[new],
+            "category": cat[new],
+            "quality": q[new],
+            "level": level[new],
+            "overlap": overlap[new],
+        }
+
+    def _add_to_pool(self, t: int, new: dict[str, np.ndarray]) -> None:
+        if new and len(new["id"]):
+            self.pool.append(**new, born=t, declined=0)
+
+    def _schedule(self, ids, leaders, categories, levels, share, due) -> None:
+        """Technology that enters leaders' products after a lag: a component level (category >= 0),
+        reached in `share` of the log gap, or a multiplier of the own line (category -1)."""
+        self.arrivals.append(
+            id=ids, leader=leaders, category=categories, level=levels, share=share, due=due
+        )
+
+    def improvement(
+        self, leaders: np.ndarray, categories: np.ndarray, levels: np.ndarray
+    ) -> np.ndarray:
+        """Log rise of a leader's component technology if it took up `levels` (0 when it is ahead)."""
+        return np.maximum(np.log(levels) - self.log_component[leaders, categories], 0.0)
+
+    # ------------------------------------------------------------ 3. matching and deals
+    def demand_lists(self) -> None:
+        """Leaders publish their demand lists (需求清单); index the leaders listing each category."""
+        self.listed[:] = False
+        self.reward[:] = 0.0
+        alive = self.model.finance.state.alive
+        for leader in range(self.n_leaders):
+            if alive[leader]:
+                for c, reward in self.model.firm_agents[leader].publish_demand_list().items():
+                    self.listed[leader, c] = True
+                    self.reward[leader, c] = reward
+        cat, lead = np.nonzero(self.listed.T)  # sorted by category
+        self._listers = (
+            lead.astype(np.int64),
+            np.searchsorted(cat, np.arange(self.n_categories + 1)),
+        )
+
+    def _match_and_decide(self, t: int, alive: np.ndarray, month: dict[str, float]) -> None:
+        """Pending innovations reach a leader listing their category; that leader decides."""
+        pool, rules, pol = self.pool, self.rules, self.policy
+        if not len(pool):
+            return
+        expired = int(np.searchsorted(pool["born"], t - rules.shelf_life_months, side="right"))
+        if expired:  # rows are in order of birth: the expired ones are a prefix
+            pool.keep(np.arange(len(pool)) >= expired)
+        n_pool = len(pool)
+        if not n_pool:
+            return
+        rng = self._month_rng
+        u_pick, u_hit = rng.random((2, n_pool))
+        cat, sme = pool["category"], pool["sme"]
+        leaders_flat, start = self._listers
+        n_list = start[cat + 1] - start[cat]
+        listed = n_list > 0
+        leader = np.full(n_pool, -1, dtype=np.int64)
+        pick = start[cat[listed]] + np.minimum(
+            (u_pick[listed] * n_list[listed]).astype(np.int64), n_list[listed] - 1
+        )
+        leader[listed] = leaders_flat[pick]
+        base = (
+            rules.match_rate
+            * (1.0 + rules.match_gain * pol.matching_efficiency)
+            * (1.0 + rules.digital_rd_gain * self.digital[sme])
+            / (1.0 + rules.digital_rd_gain)
+        )
+        # thinning: test against the largest hazard, then check the supplier bonus for those few
+        base *= rules.match_every_months  # hazard over the months since the last round
+        hit = listed & (u_hit < -np.expm1(-base * (1.0 + rules.supplier_match_bonus)))
+        hit &= alive[np.maximum(leader, 0)]
+        rows = np.flatnonzero(hit)
+        if len(rows):
+            supplies = self._supplies(sme[rows], leader[rows])
+            keep = u_hit[rows] < -np.expm1(
+                -base[rows] * (1.0 + rules.supplier_match_bonus * supplies)
+            )
+            rows = rows[keep]
+        if len(rows) and self.declined_bits:
+            mask = np.left_shift(np.uint64(1), leader[rows].astype(np.uint64))
+            rows = rows[(pool["declined"][rows] & mask) == 0]
+        elif len(rows) and self.rejected:
+            rows = rows[
+                [
+                    (int(i), int(lead)) not in self.rejected
+                    for i, lead in zip(pool["id"][rows], leader[rows], strict=True)
+                ]
+            ]
+        if len(rows):
+            self._decide(t, rows, leader[rows], rng, month)
+
+    def _supplies(self, smes: np.ndarray, leaders: np.ndarray) -> np.ndarray:
+        """Whether each SME already sells to the leader (sorted keys, rebuilt when links change)."""
+        net = self.model.network
+        if self._keys_of is not net.link_seller:
+            links = net.links_of_buyer_kind[LEADER]
+            self._keys = np.sort(
+                net.link_seller[links] * self.n_leaders + net.slot_firm[net.link_slot[links]]
+            )
+            self._keys_of = net.link_seller
+        if not len(self._keys):
+            return np.zeros(len(smes), dtype=bool)
+        query = smes * self.n_leaders + leaders
+        pos = np.minimum(np.searchsorted(self._keys, query), len(self._keys) - 1)
+        return self._keys[pos] == query
+
+    def _decide(
+        self,
+        t: int,
+        rows: np.ndarray,
+        leaders: np.ndarray,
+        rng: np.random.Generator,
+        month: dict[str, float],
+    ) -> None:
+        """The leaders reached decide (vectorized rule); acquisitions are then carried out one by one."""
+        rules, pol, fin, pool = self.rules, self.policy, self.model.finance, self.pool
+        st = fin.state
+        ids, smes, cats = pool["id"][rows], pool["sme"][rows], pool["category"][rows]
+        levels, overlap, born = pool["level"][rows], pool["overlap"][rows], pool["born"][rows]
+        relevant = self.leader_revenue[leaders] * self.weight[leaders, cats]
+        royalty = rules.royalty_rate * rules.licence_scope * relevant
+        # an acquirer looks at the SME's equity in its last annual accounts
+        book = np.maximum(self.certification.net_worth_start[smes], 0.0)
+        price = (1.0 + rules.acquisition_premium) * (book + royalty * rules.licence_months)
+        room = (st.cash + np.maximum(fin.credit_limit(t) - st.debt, 0.0))[leaders]
+        review = pol.antitrust_review
+        offers = DealOffers(
+            leader=leaders,
+            sme=smes,
+            gain=self.kappa * relevant * self.improvement(leaders, cats, levels),
+            royalty=royalty,
+            cannibalization=overlap * rules.cannibalization * relevant,
+            book_value=book,
+            pipeline=rules.pipeline_weight * self.innovation_rate[smes] * rules.value_horizon,
+            can_acquire=(self.project_until[smes] <= t)
+            & ~((review > 0) & (overlap >= 1.0 - review / 2.0))
+            & (room >= price),
+            conditioned=(review > 0) & (overlap >= 1.0 - review),
+            taste=rng.gumbel(0.0, rules.decision_noise, (len(rows), len(DEAL_OPTIONS))),
+        )
+        liable = rng.random(len(rows)) < pol.ip_protection
+        choice = ChainLeader.choose_deals(offers, rules, pol.ip_protection)
+        none, lic, acq, imi = (choice == k for k in range(len(DEAL_OPTIONS)))
+        lag = (t - born).astype(float)
+        done = np.zeros(len(pool), dtype=bool)
+        shelves = ChainLeader.shelves(offers)
+        for k in (
+            np.flatnonzero(acq) if acq.any() else ()
+        ):  # rare: ownership and cash change as they happen
+            s, lead = int(smes[k]), int(leaders[k])
+            if (
+                self.owner[s] >= 0
+                or st.cash[lead] + max(fin.credit_limit(t)[lead] - st.debt[lead], 0.0) < price[k]
+            ):
+                acq[k] = False
+                continue
+            done |= self._acquire(
+                t,
+                lead,
+                s,
+                int(ids[k]),
+                int(cats[k]),
+                float(levels[k]),
+                float(price[k]),
+                bool(shelves[k]),
+            )
+            self._record(
+                t,
+                "acquisition",
+                lead,
+                s,
+                price[k],
+                overlap[k],
+                shelves[k],
+                cats[k],
+                pool["quality"][rows[k]],
+                ids[k],
+                lag[k],
+            )
+            month["acquisitions"] += 1
+            month["killer_acquisitions"] += float(shelves[k])
+        if acq.any():
+            # the SME was acquired in this round: its patents moved to the acquirer
+            moved = (self.owner[smes] >= 0) & ~acq
+            lic &= ~moved
+            imi &= ~moved
+        if lic.any():
+            k = np.flatnonzero(lic)
+            self.licences.append(
+                id=ids[k],
+                leader=leaders[k],
+                sme=smes[k],
+                coef=rules.royalty_rate * rules.licence_scope * self.weight[leaders[k], cats[k]],
+                end=t + rules.licence_months,
+            )
+            self._schedule(
+                ids[k], leaders[k], cats[k], levels[k], 1.0, t + rules.integration_months
+            )
+            self._record(
+                t,
+                "license",
+                leaders[k],
+                smes[k],
+                royalty[k] * rules.licence_months,
+                overlap[k],
+                False,
+                cats[k],
+                pool["quality"][rows[k]],
+                ids[k],
+                lag[k],
+            )
+            month["licenses"] += float(len(k))
+        if imi.any():
+            k = np.flatnonzero(imi)
+            self._schedule(
+                ids[k],
+                leaders[k],
+                cats[k],
+                levels[k],
+                1.0 - rules.imitation_quality_loss,
+                t + rules.imitation_months,
+            )
+            sued = k[liable[k]]
+            if len(sued):
+                self.damages.append(
+                    leader=leaders[sued],
+                    sme=smes[sued],
+                    amount=rules.infringement_damages * royalty[sued] * rules.licence_months,
+                    due=t + rules.litigation_months,
+                )
+            self._record(
+                t,
+                "imitation",
+                leaders[k],
+                smes[k],
+                0.0,
+                overlap[k],
+                False,
+                cats[k],
+                pool["quality"][rows[k]],
+                ids[k],
+                lag[k],
+            )
+            month["imitations"] += float(len(k))
+        if self.declined_bits:
+            declined = pool["declined"]
+            declined[rows[none]] |= np.left_shift(np.uint64(1), leaders[none].astype(np.uint64))
+        else:
+            self.rejected.update(zip(ids[none].tolist(), leaders[none].tolist(), strict=True))
+        done[rows[lic | imi | acq]] = True
+        pool.keep(~done)
+
+    def _acquire(
+        self,
+        t: int,
+        lead: int,
+        sme: int,
+        inv: int,
+        cat: int,
+        level: float,
+        price: float,
+        shelved: bool,
+    ) -> np.ndarray:
+        """The leader pays the SME's owners (households); the SME becomes its subsidiary.
+
+        Its cash, debt and trade credit stay on its own books; its pending patents go to
+        the new owner, who shelves them with the innovation (the project is stopped) or puts
+        them into use. Returns the pool rows that leave the pool.
+        """
+        fin, rules, pool = self.model.finance, self.rules, self.pool
+        fin.pay_to_sector(np.array([lead]), np.array([price]), "households")
+        self._income[sme] += price
+        self.owner[sme] = lead
+        self.certification.set_tiers(np.array([sme]), np.zeros(1, dtype=np.int8))
+        mine = pool["sme"] == sme
+        if shelved:
+            self.killed[sme] = True
+            self.rd_intensity[sme] = 0.0
+        elif mine.any():
+            self._schedule(
+                pool["id"][mine],
+                lead,
+                pool["category"][mine],
+                pool["level"][mine],
+                1.0,
+                t + rules.integration_months,
+            )
+        # the owner sources more from its subsidiary (vertical integration)
+        net = self.model.network
+        links = net.links_of_buyer_kind[LEADER]
+        own = links[(net.link_seller[links] == sme) & (net.slot_firm[net.link_slot[links]] == lead)]
+        raise_base_weights(net, own, np.full(len(own), 2.0))
+        return mine
+
+    def _share_patents(self, t, ids, smes, cats, quality, levels, overlap, month) -> None:
+        """Joint-project innovations: the leader uses them without royalties and pays the SME a fee."""
+        rules = self.rules
+        leaders = self.project_leader[smes]
+        relevant = self.leader_revenue[leaders] * self.weight[leaders, cats]
+        fee = (
+            rules.patent_share_fee
+            * rules.royalty_rate
+            * rules.licence_scope
+            * relevant
+            * rules.licence_months
+        )
+        self.model.finance.pay_between_firms(leaders, smes, fee)
+        np.add.at(self._income, smes, fee)
+        self._schedule(ids, leaders, cats, levels, 1.0, t + rules.integration_months // 2)
+        self._record(t, "patent_share", leaders, smes, fee, overlap, False, cats, quality, ids, 0.0)
+        month["patent_shares"] += float(len(ids))
+
+    def _record(
+        self, t, kind, leader, sme, value, overlap, shelved, category, quality, innovation, lag
+    ) -> None:
+        """Log deals (scalars or arrays of equal length); the frame is built once, at the end."""
+        self.deals.append(
+            (t, kind, leader, sme, value, overlap, shelved, category, quality, innovation, lag)
+        )
+        n = len(sme) if type(sme) is np.ndarray else 1
+        self.deal_counts[kind] += n
+        if kind == "acquisition" and shelved:
+            self.deal_counts["killer_acquisition"] += 1
+
+    # ------------------------------------------------------------ 4. money and technology arriving
+    def _pay_royalties_and_damages(
+        self, t: int, revenue: np.ndarray, alive: np.ndarray, month: dict[str, float]
+    ) -> None:
+        fin = self.model.finance
+        lic = self.licences
+        if len(lic):
+            # rows are in order of their end: the ended ones are a prefix
+            ended = int(np.searchsorted(lic["end"], t, side="right"))
+            if ended:
+                lic.keep(np.arange(len(lic)) >= ended)
+            lead, sme = lic["leader"], lic["sme"]
+            amount = lic["coef"] * revenue[lead] * alive[lead] * alive[sme]
+            fin.pay_between_firms(lead, sme, amount)
+            self._income += np.bincount(sme, weights=amount, minlength=len(revenue))
+            month["royalties"] = float(amount.sum())
+            self.totals["royalties"] += month["royalties"]
+        dmg = self.damages
+        if len(dmg):
+            due = dmg["due"] <= t
+            if due.any():
+                lead, sme = dmg["leader"][due], dmg["sme"][due]
+                amount = dmg["amount"][due] * alive[lead] * alive[sme]
+                fin.pay_between_firms(lead, sme, amount)
+                self._income += np.bincount(sme, weights=amount, minlength=len(revenue))
+                dmg.keep(~due)
+
+    def _arrive(self, t: int, alive: np.ndarray, month: dict[str, float]) -> None:
+        """Technology whose integration lag is over enters the leaders' products: commercialized."""
+        arr = self.arrivals
+        if not len(arr):
+            return
+        due = arr["due"] <= t
+        if not due.any():
+            return
+        ok = due & alive[arr["leader"]]
+        lead, cat, level, share = (
+            arr["leader"][ok],
+            arr["category"][ok],
+            arr["level"][ok],
+            arr["share"][ok],
+        )
+        own = cat < 0
+        if own.any():
+            np.multiply.at(self.own_line, lead[own], level[own])
+        comp = ~own
+        if comp.any():
+            lead, cat = lead[comp], cat[comp]
+            new = self.log_component[lead, cat] + share[comp] * self.improvement(
+                lead, cat, level[comp]
+            )
+            np.maximum.at(self.log_component.ravel(), lead * self.n_categories + cat, new)
+        self._leader_tech()
+        self.registry.commercialized_at[arr["id"][ok]] = t
+        month["commercialized"] = float(ok.sum())
+        arr.keep(~due)
+
+    # ------------------------------------------------------------ 5. adaptation and effects on trade
+    def _adapt_rd(self, alive: np.ndarray) -> None:
+        """Each quarter SMEs move their R&D intensity toward the target their realized returns give.
+
+        Returns: money the innovations brought (royalties, fees, damages, the sale price) and,
+        when an innovation succeeds, the labour it saves over the valuation horizon; both as
+        monthly averages smoothed over `rd_adaptation_months`.
+        """
+        rules = self.rules
+        step = 3.0 / rules.rd_adaptation_months
+        sme, S = self.smes, self.S
+        self.return_ema[S] += (self._quarter_income[S] / 3.0 - self.return_ema[S]) * step
+        self.rd_ema[S] += (self._quarter_cost[S] / 3.0 - self.rd_ema[S]) * step
+        self._quarter_income[:] = 0.0
+        self._quarter_cost[:] = 0.0
+        adaptive = sme[alive[sme] & (self.owner[sme] < 0)]
+        ratio = self.return_ema[adaptive] / np.maximum(self.rd_ema[adaptive], 1e-12)
+        target = SpecializedSME.target_rd_intensity(
+            self.rd_base[adaptive], ratio, rules.rd_return_reference, rules.rd_return_elasticity
+        )
+        self.rd_intensity[adaptive] += (target - self.rd_intensity[adaptive]) * step
+
+    def _set_trade_factors(self) -> None:
+        """Technology and digitalization in use: capacity, labour cost per unit, demand share."""
+        rules, model = self.rules, self.model
+        relative = self.tech / self.tech0
+        efficiency = relative**rules.tech_cost_elasticity
+        d = rules.digital_efficiency
+        S = self.S
+        efficiency[S] *= (1.0 + d * self.digital[S]) / (1.0 + d * self.digital0[S])
+        model.productivity_factor[S] = efficiency[S]
+        model.finance.wage_factor[self.R] = 1.0 / efficiency[self.R]
+        model.leader_demand_factor[:] = relative[: self.n_leaders] ** rules.leader_demand_elasticity
+
+    # ------------------------------------------------------------ yearly: lists, projects, fund
+    def _new_year(self, t: int, alive: np.ndarray) -> None:
+        self.demand_lists()
+        rng = self._rng(t, 2)
+        self._start_projects(t, alive, rng)
+        self._invest_fund(t, alive)
+
+    def _start_projects(self, t: int, alive: np.ndarray, rng: np.random.Generator) -> None:
+        """揭榜挂帅: leaders post key categories; the most capable free SME of each takes the project."""
+        rules = self.rules
+        net = self.model.network
+        leaders = np.flatnonzero(alive[: self.n_leaders])
+        if not len(leaders):
+            return
+        budget = self.carry["projects"] + self.policy.consortium_funding
+        n_public = int(budget // rules.consortium_project_cost)
+        self.carry["projects"] = budget - n_public * rules.consortium_project_cost
+        weights = self.leader_revenue[leaders] / self.leader_revenue[leaders].sum()
+        public = (
+            rng.choice(leaders, n_public, p=weights) if n_public else np.zeros(0, dtype=np.int64)
+        )
+        market = np.repeat(leaders, rng.poisson(rules.market_consortia, len(leaders)))
+        sponsors = [(int(x), True) for x in public] + [(int(x), False) for x in market]
+        free = alive & self.is_sme & (self.owner < 0) & (self.project_until <= t)
+        score = self.tech * (1.0 + self.digital)
+        for k, (lead, is_public) in enumerate(sponsors):
+            ranked = np.argsort(-self.reward[lead], kind="stable")
+            ranked = ranked[self.reward[lead, ranked] > 0]
+            if not len(ranked):
+                continue
+            c = int(ranked[k % min(len(ranked), 3)])  # rotate over its three key categories
+            candidates = np.flatnonzero(free & (net.product == c))
+            if not len(candidates):
+                continue
+            s = int(candidates[np.argmax(score[candidates])])
+            free[s] = False
+            self.project_leader[s] = lead
+            self.project_category[s] = c
+            self.project_until[s] = t + rules.consortium_months
+            self.projects_end = max(self.projects_end, t + rules.consortium_months)
+            self.project_grant[s] = rules.consortium_project_cost / rules.consortium_months
+            self.project_public[s] = is_public
+            self._record(
+                t,
+                "joint_project",
+                lead,
+                s,
+                rules.consortium_project_cost,
+                0.0,
+                False,
+                c,
+                math.nan,
+                -1,
+                math.nan,
+            )
+
+    def _invest_fund(self, t: int, alive: np.ndarray) -> None:
+        """The guided fund buys equity in the independent SMEs with the most recent innovations."""
+        rules = self.rules
+        budget = self.carry["fund"] + self.policy.guided_fund
+        n = int(budget // rules.fund_ticket)
+        self.carry["fund"] = budget - n * rules.fund_ticket
+        if n == 0:
+            return
+        candidates = np.flatnonzero(
+            alive
+            & self.is_sme
+            & (self.owner < 0)
+            & (self.certification.debt_ratio() <= rules.cert_debt_ratio)
+        )
+        if not len(candidates):
+            return
+        recent = self.certification.recent_innovations(years=2)[candidates]
+        order = np.lexsort((-self.tech[candidates], -recent))
+        chosen = candidates[order[:n]]
+        ticket = np.full(len(chosen), rules.fund_ticket)
+        self.model.finance.government_pays(chosen, ticket)
+        self.earmarked[chosen] += rules.fund_rd_share * rules.fund_ticket
+        self.earmark_rate[chosen] = self.earmarked[chosen] / rules.fund_months
+        self._record(
+            t,
+            "fund_investment",
+            -1,
+            chosen,
+            rules.fund_ticket,
+            0.0,
+            False,
+            self.model.network.product[chosen],
+            math.nan,
+            -1,
+            math.nan,
+        )
+
+    # ------------------------------------------------------------ shocks, entry and exit
+    def _obsolete(self, shock: TechObsolescence, cats: np.ndarray) -> None:
+        """The frontier jumps; old technology in the categories loses value, also inside leaders' products."""
+        net = self.model.network
+        hit = self.is_sme & np.isin(net.product, cats)
+        self.tech[hit] *= 1.0 - shock.value_lost
+        self.frontier[cats] *= 1.0 + shock.frontier_jump
+        self.log_component[:, cats] += np.log1p(-shock.value_lost)
+        self._leader_tech()
+        if len(self.pool):
+            self.pool["level"][np.isin(self.pool["category"], cats)] *= 1.0 - shock.value_lost
+
+    def _entries_and_exits(self, t: int, alive: np.ndarray, changed: np.ndarray) -> None:
+        """Exited firms leave their deals, projects and subsidiaries; entrants start fresh."""
+        rules, net = self.rules, self.model.network
+        gone = np.flatnonzero(changed & ~alive)
+        if len(gone):
+            is_gone = np.zeros(len(alive), dtype=bool)
+            is_gone[gone] = True
+            self.pool.drop(is_gone[self.pool["sme"]])
+            for table in (self.licences, self.damages):
+                table.drop(is_gone[table["leader"]] | is_gone[table["sme"]])
+            self.arrivals.drop(is_gone[self.arrivals["leader"]])
+            self.project_until[gone] = 0
+            self.project_leader[gone] = -1
+            self.owner[gone] = -1
+            self.killed[gone] = False
+            leaders = gone[gone < self.n_leaders]
+            if len(leaders):  # a failed leader's projects end and its subsidiaries are free again
+                self.project_until[np.isin(self.project_leader, leaders)] = 0
+                orphans = np.flatnonzero(np.isin(self.owner, leaders))
+                self.owner[orphans] = -1
+                revived = orphans[self.killed[orphans]]
+                self.rd_intensity[revived] = self.rd_base[revived]
+                self.killed[orphans] = False
+            self.certification.restart(gone)
+        entered = np.flatnonzero(changed & alive)
+        new = entered[self.is_sme[entered]]
+        if len(new):
+            rng = self._rng(t, 3)
+            # an entrant starts a tenth below the mean technology of its category's incumbents
+            incumbents = self.smes[alive[self.smes] & ~changed[self.smes]]
+            cat = net.product[incumbents]
+            total = np.bincount(cat, weights=self.tech[incumbents], minlength=self.n_categories)
+            count = np.bincount(cat, minlength=self.n_categories)
+            mine = net.product[new]
+            self.tech[new] = np.where(
+                count[mine] > 0, 0.9 * total[mine] / np.maximum(count[mine], 1), 1.0
+            )
+            self.tech0[new] = self.tech[new]
+            self.digital[new] = rng.beta(*rules.digital_start, len(new))
+            self.digital0[new] = self.digital[new]
+            normal = self.model.finance.state.normal_revenue[new]
+            self.digital_cost[new] = rules.digital_cost_months * normal
+            self.digital_boost = 1.0 + rules.digital_rd_gain * self.digital[self.S]
+            self.rd_base[new] = np.minimum(
+                rules.sme_rd_intensity
+                * np.exp(rules.sme_rd_dispersion * rng.standard_normal(len(new))),
+                0.3,
+            )
+            self.rd_intensity[new] = self.rd_base[new]
+            self.rd_ema[new] = self.rd_intensity[new] * normal
+            self.return_ema[new] = rules.rd_return_reference * self.rd_ema[new]
+            self._set_rd_scale(new)
+            self._set_labour_value(new)
+            self.innovation_rate[new] = -np.expm1(
+                -rules.rd_productivity * self.rd_ema[new] / self.rd_scale[new]
+            )
+            self.earmarked[new] = 0.0
+            self.earmark_rate[new] = 0.0
+        if len(entered):
+            self.certification.restart(entered)
+
+    # ------------------------------------------------------------ data
+    def _tech_index(self, revenue: np.ndarray) -> float:
+        """Revenue-weighted geometric mean technology of the living SMEs and leaders."""
+        R = self.R
+        w = revenue[R]  # exited firms have none
+        total = w.sum()
+        return float(np.exp(_dot(np.log(self.tech[R]), w) / total)) if total > 0 else math.nan
+
+    def _month_series(
+        self, revenue: np.ndarray, rd_own: np.ndarray, alive: np.ndarray, month: dict[str, float]
+    ) -> None:
+        smes = self.S  # exited firms have no revenue and no certificate
+        alive_smes = alive[smes]
+        n_alive = alive_smes.sum()
+        sales = revenue[smes].sum()
+        month["rd_intensity_sme"] = float(rd_own[smes].sum() / sales) if sales > 0 else math.nan
+        month["pending_innovations"] = float(len(self.pool))
+        month["tech_index"] = self._tech_index(revenue)
+        month["tech_sme"] = (
+            float(_dot(self.tech[smes], alive_smes) / n_alive) if n_alive else math.nan
+        )
+        month["tech_leader"] = float(self.tech[: self.n_leaders].sum()) / self.n_leaders
+        month["digital_sme"] = (
+            float(_dot(self.digital[smes], alive_smes) / n_alive) if n_alive else math.nan
+        )
+        tiers = self.certification.tier_counts
+        month["certified_smes"] = float(tiers[CERTIFIED] + tiers[LITTLE_GIANT])
+        month["little_giants"] = float(tiers[LITTLE_GIANT])
+        month["joint_projects"] = float((self.project_until > self.model.month).sum())
+        self.series = month
+
+    def extra_series(self) -> dict[str, float]:
+        """This month's values of INNOVATION_SERIES (the model's recorder reads them)."""
+        return self.series
+
+    def deals_frame(self) -> pd.DataFrame:
+        """Every deal of the run, one row each (written as deals.parquet)."""
+        columns: dict[str, list] = {name: [] for name in DEAL_COLUMNS}
+        for chunk in self.deals:
+            n = max((len(v) for v in chunk if type(v) is np.ndarray), default=1)
+            for name, value in zip(DEAL_COLUMNS, chunk, strict=True):
+                columns[name].append(np.broadcast_to(np.asarray(value), (n,)))
+        data = {
+            name: np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype=dtype)
+            for (name, parts), dtype in zip(columns.items(), DEAL_COLUMNS.values(), strict=True)
+        }
+        return pd.DataFrame(data)
+
+    def outcomes(self, ts: pd.DataFrame) -> dict[str, float]:
+        """Run-level innovation outcomes (DESIGN section 5) and a few more for calibration."""
+        rules = self.rules
+        reg = self.registry
+        born, firm, done = reg.born[: reg.n], reg.firm[: reg.n], reg.commercialized_at[: reg.n]
+        horizon = len(ts)
+        window = rules.shelf_life_months + rules.integration_months
+        cohort = born < horizon - window
+        used = done >= 0
+        count = self.deal_counts
+        killers = count["killer_acquisition"]
+        rd_sme, rd_leader = self.totals["rd_sme"], self.totals["rd_leader"]
+        inn_sme, inn_leader = self.totals["innovations_sme"], self.totals["innovations_leader"]
+        years = horizon / 12.0
+        start, end = (
+            self.tech_index_start,
+            float(ts["tech_index"].iloc[-1]) if horizon else math.nan,
+        )
+
+        def per(a: float, b: float) -> float:
+            return a / b if b > 0 else math.nan
+
+        reviews = pd.DataFrame(self.certification.reviews)
+        later = reviews[reviews["step"] >= 23] if len(reviews) else reviews
+
+        def review_mean(name: str) -> float:
+            return float(later[name].mean()) if len(later) else math.nan
+
+        is_leader = self.is_leader[firm]
+        return {
+            "innovations": inn_sme + inn_leader,
+            "innovations_per_rd": per(inn_sme + inn_leader, rd_sme + rd_leader),
+            "commercialization_rate": float(used[cohort].mean()) if cohort.any() else math.nan,
+            "commercialization_lag": float((done - born)[used].mean()) if used.any() else math.nan,
+            "licenses": count["license"],
+            "patent_shares": count["patent_share"],
+            "acquisitions": count["acquisition"],
+            "killer_acquisitions": killers,
+            "imitations": count["imitation"],
+            "tech_growth": 100.0 * math.log(end / start) / years
+            if years > 0 and start > 0 and end > 0
+            else math.nan,
+            "certified_smes": float(ts["certified_smes"].iloc[-1]) if horizon else math.nan,
+            # beyond the public list
+            "innovations_sme": inn_sme,
+            "innovations_leader": inn_leader,
+            "innovations_per_rd_sme": per(inn_sme, rd_sme),
+            "innovations_per_rd_leader": per(inn_leader, rd_leader),
+            "commercialization_rate_sme": float(used[cohort & ~is_leader].mean())
+            if (cohort & ~is_leader).any()
+            else math.nan,
+            "commercialization_rate_leader": float(used[cohort & is_leader].mean())
+            if (cohort & is_leader).any()
+            else math.nan,
+            "commercialized": float(used.sum()),
+            "rd_intensity_sme": float(ts["rd_intensity_sme"].iloc[-12:].mean())
+            if horizon
+            else math.nan,
+            "royalties": self.totals["royalties"],
+            "joint_projects": count["joint_project"],
+            "fund_investments": count["fund_investment"],
+            "little_giants": float(ts["little_giants"].iloc[-1]) if horizon else math.nan,
+            "little_giant_share": review_mean("little_giant_share"),
+            "little_giant_revenue_share": review_mean("little_giant_revenue_share"),
+            "little_giant_profit_share": review_mean("little_giant_profit_share"),
+        }
+
+
+INNOVATION_EXTRA_OUTCOMES = (
+    "innovations_sme",
+    "innovations_leader",
+    "innovations_per_rd_sme",
+    "innovations_per_rd_leader",
+    "commercialization_rate_sme",
+    "commercialization_rate_leader",
+    "commercialized",
+    "rd_intensity_sme",
+    "royalties",
+    "joint_projects",
+    "fund_investments",
+    "little_giants",
+    "little_giant_share",
+    "little_giant_revenue_share",
+    "little_giant_profit_share",
+)
