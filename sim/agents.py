@@ -125,8 +125,8 @@ class ChainLeader(Firm):
     def choose_deals(offers: DealOffers, rules: Innovation, ip_protection: float) -> np.ndarray:
         """Each leader's choice for the SME innovation that reached it: an index into DEAL_OPTIONS.
 
-        The rule every leader follows, applied to all of a month's offers at once (one row,
-        one leader's decision). Values over the planning horizon H, relative to doing
+        The rule every leader follows, applied to all of a matchmaking round's offers at once
+        (one row, one leader's decision). Values over the planning horizon H, relative to doing
         nothing, in a random-utility logit (value in units of the innovation's licence
         value, plus a Gumbel taste shock):
         - license: (gain - cannibalization) x H - royalties - integration cost;
@@ -150,13 +150,15 @@ class ChainLeader(Firm):
         acquire = (
             keep
             + threat
-            + (offers.pipeline - (1.0 + rules.acquisition_premium) - rules.acquisition_friction) * licence_value
+            + (offers.pipeline - 1.0 - rules.acquisition_premium - rules.acquisition_friction)
+            * licence_value
             - rules.acquisition_premium * offers.book_value
         )
         acquire = np.where(offers.can_acquire, acquire, -np.inf)
         integrate = rules.integration_cost * licence_value
         acquire = acquire - np.where(offers.conditioned | (use > 0), integrate, 0.0)
-        values = np.stack([np.zeros_like(use), use - licence_value - integrate, acquire, imitate - integrate], axis=1)
+        license = use - licence_value - integrate
+        values = np.stack([np.zeros_like(use), license, acquire, imitate - integrate], axis=1)
         return np.argmax(values / scale[:, None] + offers.taste, axis=1)
 
     @staticmethod
@@ -171,7 +173,7 @@ DEAL_OPTIONS = ("none", "license", "acquisition", "imitation")
 
 @dataclass
 class DealOffers:
-    """The SME innovations that reached leaders this month, one row each (money: million yuan/month)."""
+    """SME innovations that reached leaders at a matchmaking round, one row each (million yuan/month)."""
 
     leader: np.ndarray
     sme: np.ndarray
@@ -183,9 +185,6 @@ class DealOffers:
     can_acquire: np.ndarray  # independent SME, affordable, not blocked by the merger review
     conditioned: np.ndarray  # the merger review forbids shelving
     taste: np.ndarray  # (rows, len(DEAL_OPTIONS)) Gumbel taste shocks
-
-    def row(self, k: int | np.ndarray) -> DealOffers:
-        return DealOffers(*(getattr(self, f)[k] for f in self.__dataclass_fields__))
 
 
 class SpecializedSME(Firm):

@@ -272,6 +272,7 @@ class InnovationLayer:
         # innovation income and net R&D cost since the last adaptation of R&D intensities
         self._quarter_income = np.zeros(n)
         self._quarter_cost = np.zeros(n)
+        self._quarter_sales = np.zeros(n_l)  # leaders' sales since the last royalty settlement
         # supply links leader <- SME as sorted keys, and the link array they were built from
         self._keys_of: np.ndarray | None = None
         self._keys = np.zeros(0, dtype=np.int64)
@@ -359,8 +360,8 @@ class InnovationLayer:
 
     # ------------------------------------------------------------ random numbers
     def _rng(self, t: int, purpose: int) -> np.random.Generator:
-        """A fresh generator per month and purpose: 0 the month's draws, 2 yearly decisions, 3 entrants.
-        The shocked run and its counterfactual share them month by month."""
+        """A generator of its own for rare draws: the start (t = -1), yearly decisions (2), entrants
+        (3), shock targets (t = -2). The shocked run and its counterfactual share them."""
         root = self._root
         return np.random.default_rng(
             np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, t + 1, purpose))
@@ -408,7 +409,10 @@ class InnovationLayer:
         if t % self.rules.match_every_months == self.rules.match_every_months - 1:
             self._match_and_decide(t, alive, month)
         self._add_to_pool(t, new)
-        self._pay_royalties_and_damages(t, revenue, alive, month)
+        self._quarter_sales += revenue[: self.n_leaders]
+        if t % 3 == 2:  # royalties are settled quarterly
+            self._pay_royalties_and_damages(t, self._quarter_sales, alive, month)
+            self._quarter_sales[:] = 0.0
         self._arrive(t, alive, month)
         self._quarter_income += self._income
         self._quarter_cost += net_cost
@@ -907,21 +911,27 @@ class InnovationLayer:
 
     # ------------------------------------------------------------ 4. money and technology arriving
     def _pay_royalties_and_damages(
-        self, t: int, revenue: np.ndarray, alive: np.ndarray, month: dict[str, float]
+        self, t: int, sales: np.ndarray, alive: np.ndarray, month: dict[str, float]
     ) -> None:
-        fin = self.model.finance
+        """Quarterly settlement: royalties on each licensee's sales of the quarter (for the months the
+        licence ran), and damages courts awarded."""
+        fin, n = self.model.finance, len(alive)
         lic = self.licences
         if len(lic):
-            # rows are in order of their end: the ended ones are a prefix
-            ended = int(np.searchsorted(lic["end"], t, side="right"))
-            if ended:
-                lic.keep(np.arange(len(lic)) >= ended)
-            lead, sme = lic["leader"], lic["sme"]
-            amount = lic["coef"] * revenue[lead] * alive[lead] * alive[sme]
+            lead, sme, end = lic["leader"], lic["sme"], lic["end"]
+            start = end - self.rules.licence_months
+            months = np.minimum(t, end - 1) - np.maximum(t - 2, start) + 1
+            amount = (
+                lic["coef"] * sales[lead] * np.clip(months, 0, 3) / 3.0 * alive[lead] * alive[sme]
+            )
             fin.pay_between_firms(lead, sme, amount)
-            self._income += np.bincount(sme, weights=amount, minlength=len(revenue))
+            self._income += np.bincount(sme, weights=amount, minlength=n)
             month["royalties"] = float(amount.sum())
             self.totals["royalties"] += month["royalties"]
+            # rows are in order of their end: the ended ones are a prefix
+            ended = int(np.searchsorted(end, t + 1, side="right"))
+            if ended:
+                lic.keep(np.arange(len(lic)) >= ended)
         dmg = self.damages
         if len(dmg):
             due = dmg["due"] <= t
@@ -929,7 +939,7 @@ class InnovationLayer:
                 lead, sme = dmg["leader"][due], dmg["sme"][due]
                 amount = dmg["amount"][due] * alive[lead] * alive[sme]
                 fin.pay_between_firms(lead, sme, amount)
-                self._income += np.bincount(sme, weights=amount, minlength=len(revenue))
+                self._income += np.bincount(sme, weights=amount, minlength=n)
                 dmg.keep(~due)
 
     def _arrive(self, t: int, alive: np.ndarray, month: dict[str, float]) -> None:

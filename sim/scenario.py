@@ -669,7 +669,7 @@ class Innovation(Section):
         le=1.0,
     )
     cannibalization: float = param(
-        0.0008,
+        0.0011,
         "Monthly loss of a leader's existing line when it commercializes an innovation of full overlap, as "
         "a share of the component's value in its sales; a leader that owns such an innovation may shelve it.",
         "share",
@@ -764,7 +764,7 @@ class Innovation(Section):
         24.0, "Memory of SMEs' R&D returns and speed of their R&D-intensity adjustment.", "months", gt=1.0
     )
     rd_return_reference: float = param(
-        0.5,
+        0.6,
         "Ratio of innovation income (royalties, fees, damages, sale value, cost savings) to R&D spending at "
         "which an SME keeps its initial R&D intensity.",
         "-",
@@ -809,7 +809,7 @@ class Innovation(Section):
         le=10.0,
     )
     cert_size_cap: float = param(
-        6.0,
+        7.0,
         "Specialized SMEs with yearly revenue above this multiple of the median SME's count as large "
         "enterprises (the statistical SME definition caps revenue and staff) and are not certified.",
         "x median",
