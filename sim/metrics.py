@@ -11,6 +11,8 @@ import math
 import numpy as np
 import pandas as pd
 
+from sim.innovation import INNOVATION_EXTRA_OUTCOMES
+
 # the outcome names of the public interface (DESIGN section 8), in order
 OUTCOME_NAMES: tuple[str, ...] = (
     "output_loss_pct",
@@ -45,22 +47,7 @@ EXTRA_OUTCOMES: tuple[str, ...] = (
     "direct_loss_pct",
     "indirect_loss_pct",
     "amplification",
-    # the innovation layer's (sim/innovation.py INNOVATION_EXTRA_OUTCOMES)
-    "innovations_sme",
-    "innovations_leader",
-    "innovations_per_rd_sme",
-    "innovations_per_rd_leader",
-    "commercialization_rate_sme",
-    "commercialization_rate_leader",
-    "commercialized",
-    "rd_intensity_sme",
-    "royalties",
-    "joint_projects",
-    "fund_investments",
-    "little_giants",
-    "little_giant_share",
-    "little_giant_revenue_share",
-    "little_giant_profit_share",
+    *INNOVATION_EXTRA_OUTCOMES,
 )
 
 
