@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -30,20 +31,22 @@ BASELINE = REPO / "scenarios" / "baseline.yaml"
 
 def throughput(
     runs: int, workers: int, dask: str | None, steps: int | None
-) -> tuple[float, float, float]:
-    """(steady, overall) runs/s of one sweep of `runs` baseline runs, and the workers' CPU share.
+) -> tuple[float, float, float, float]:
+    """One sweep of `runs` baseline runs: (steady, overall) runs/s, the workers' CPU share,
+    and the CPU seconds per run of all processes (this one, the workers, Dask's nannies).
 
     The CPU share is CPU time / wall time of the runs inside the workers: below 1 the
     workers waited for a core (other processes on the machine, or more workers than cores).
+    CPU per run hardly depends on other processes: it shows an executor's overhead.
     """
     from sim.experiments import experiment_from_scenarios, run_experiment
     from sim.runstore import read_run_record
 
     exp = experiment_from_scenarios([BASELINE], runs, seed=1, steps=steps, name="bench")
     with tempfile.TemporaryDirectory() as tmp:
-        start = time.time()
+        start, cpu_start = time.time(), cpu_seconds()
         table = run_experiment(exp, Path(tmp), workers=workers, dask=dask, progress=False)
-        end = time.time()
+        end, cpu_used = time.time(), cpu_seconds() - cpu_start
         assert table["error"].isna().all(), table["error"].dropna().iloc[0]
         # each run file is written by the parent the moment the run arrives
         files = list((Path(tmp) / "runs").glob("*.parquet"))
@@ -52,7 +55,14 @@ def throughput(
     warm = done[workers - 1]
     steady = (len(done) - workers) / (done[-1] - warm)
     cpu_share = sum(r["cpu_seconds"] for r in records) / sum(r["seconds"] for r in records)
-    return steady, len(done) / (end - start), cpu_share
+    return steady, len(done) / (end - start), cpu_share, cpu_used / len(done)
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and of its finished child processes (and theirs)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def memory_probe(runs: int, steps: int) -> list[tuple[int, float]]:
@@ -96,14 +106,15 @@ def main() -> None:
         ("local processes, 2 workers", 2, None),
         ("dask LocalCluster, 2 workers", 2, "local"),
     ):
-        steady, overall, cpu = max(
+        steady, overall, cpu, cpu_per_run = max(
             (throughput(args.runs, workers, dask, args.steps) for _ in range(args.repeat)),
             key=lambda r: r[0],
         )
         results[label] = (steady, steady / cpu)
         print(
             f"  {label:<30} {steady:6.2f} runs/s steady  {overall:6.2f} overall  "
-            f"cores held {cpu:4.0%} of the time  -> {steady / cpu:6.2f} runs/s per full core share"
+            f"cores held {cpu:4.0%} of the time  -> {steady / cpu:6.2f} runs/s per full core share  "
+            f"CPU {cpu_per_run:.3f} s/run (all processes, start-up included)"
         )
     print(f"  load average after: {os.getloadavg()[0]:.2f}")
     for i, kind in enumerate(("measured", "per full core share")):

@@ -92,10 +92,12 @@ class DaskExecutor:
     """A Dask cluster: an address (tcp://host:port), 'local' (start a LocalCluster) or a Client.
 
     Workers need rongtong installed; results travel back to this process, which writes
-    them, so the workers need no shared file system.
+    them, so the workers need no shared file system. Workers of a cluster started
+    elsewhere run faster with their profiler off (DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False).
     """
 
     def __init__(self, address: Any, workers: int | None):
+        import dask
         from distributed import Client, LocalCluster
 
         self.cluster = None
@@ -106,13 +108,16 @@ class DaskExecutor:
             self.description = f"dask: {address.scheduler.address}"
         elif address == "local":
             n = workers or available_cores()
-            self.cluster = LocalCluster(
-                n_workers=n,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=None,
-                silence_logs=logging.ERROR,
-            )
+            # the workers' statistical profiler samples the task's stack every 10 ms: it made
+            # runs about 10 % slower (benchmarks/bench_experiments.py); the dashboard is off too
+            with dask.config.set({"distributed.worker.profile.enabled": False}):
+                self.cluster = LocalCluster(
+                    n_workers=n,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                    silence_logs=logging.ERROR,
+                )
             self.client = Client(self.cluster)
             self.description = f"dask local cluster: {n} workers"
         else:
