@@ -181,22 +181,23 @@ def _run_and_report(exp, out: Path | None, workers, dask, fresh: bool, method: s
         raise typer.Exit(1)
 
 
+# executor options shared by `sweep` and `compare`
+WorkersOption = Annotated[
+    int | None,
+    typer.Option(min=0, help="Local worker processes (default: one per core; 0 = this process)."),
+]
+DaskOption = Annotated[
+    str | None,
+    typer.Option(help="Dask scheduler address (tcp://host:port), or 'local' to start a LocalCluster."),
+]
+
+
 @app.command()
 @one_line_errors
 def sweep(
     experiment: Annotated[Path, typer.Argument(help="Experiment YAML file.")],
-    workers: Annotated[
-        int | None,
-        typer.Option(
-            min=0, help="Local worker processes (default: one per core; 0 = this process)."
-        ),
-    ] = None,
-    dask: Annotated[
-        str | None,
-        typer.Option(
-            help="Dask scheduler address (tcp://host:port), or 'local' to start a LocalCluster."
-        ),
-    ] = None,
+    workers: WorkersOption = None,
+    dask: DaskOption = None,
     out: Annotated[
         Path | None, typer.Option(help="Output folder (default results/<experiment name>).")
     ] = None,
@@ -239,18 +240,8 @@ def compare(
     steps: Annotated[
         int | None, typer.Option(min=1, help="Months to simulate (default: each scenario's).")
     ] = None,
-    workers: Annotated[
-        int | None,
-        typer.Option(
-            min=0, help="Local worker processes (default: one per core; 0 = this process)."
-        ),
-    ] = None,
-    dask: Annotated[
-        str | None,
-        typer.Option(
-            help="Dask scheduler address (tcp://host:port), or 'local' to start a LocalCluster."
-        ),
-    ] = None,
+    workers: WorkersOption = None,
+    dask: DaskOption = None,
     fresh: Annotated[
         bool, typer.Option("--fresh", help="Discard the results already in the output folder.")
     ] = False,
