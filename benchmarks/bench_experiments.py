@@ -31,13 +31,14 @@ BASELINE = REPO / "scenarios" / "baseline.yaml"
 
 def throughput(
     runs: int, workers: int, dask: str | None, steps: int | None
-) -> tuple[float, float, float, float]:
+) -> tuple[float, float, float, float, float]:
     """One sweep of `runs` baseline runs: (steady, overall) runs/s, the workers' CPU share,
     and the CPU seconds per run of all processes (this one, the workers, Dask's nannies).
 
     The CPU share is CPU time / wall time of the runs inside the workers: below 1 the
     workers waited for a core (other processes on the machine, or more workers than cores).
-    CPU per run hardly depends on other processes: it shows an executor's overhead.
+    CPU per run hardly depends on other processes: it shows an executor's overhead; the
+    workers' own CPU per run (all threads of the worker process) shows what it costs there.
     """
     from sim.experiments import experiment_from_scenarios, run_experiment
     from sim.runstore import read_run_record
@@ -55,7 +56,8 @@ def throughput(
     warm = done[workers - 1]
     steady = (len(done) - workers) / (done[-1] - warm)
     cpu_share = sum(r["cpu_seconds"] for r in records) / sum(r["seconds"] for r in records)
-    return steady, len(done) / (end - start), cpu_share, cpu_used / len(done)
+    worker_cpu = sum(r["cpu_seconds"] for r in records) / len(records)
+    return steady, len(done) / (end - start), cpu_share, cpu_used / len(done), worker_cpu
 
 
 def cpu_seconds() -> float:
@@ -106,7 +108,7 @@ def main() -> None:
         ("local processes, 2 workers", 2, None),
         ("dask LocalCluster, 2 workers", 2, "local"),
     ):
-        steady, overall, cpu, cpu_per_run = max(
+        steady, overall, cpu, cpu_per_run, worker_cpu = max(
             (throughput(args.runs, workers, dask, args.steps) for _ in range(args.repeat)),
             key=lambda r: r[0],
         )
@@ -114,7 +116,8 @@ def main() -> None:
         print(
             f"  {label:<30} {steady:6.2f} runs/s steady  {overall:6.2f} overall  "
             f"cores held {cpu:4.0%} of the time  -> {steady / cpu:6.2f} runs/s per full core share  "
-            f"CPU {cpu_per_run:.3f} s/run (all processes, start-up included)"
+            f"CPU {cpu_per_run:.3f} s/run (all processes, start-up included), "
+            f"{worker_cpu:.3f} s/run inside the worker processes"
         )
     print(f"  load average after: {os.getloadavg()[0]:.2f}")
     for i, kind in enumerate(("measured", "per full core share")):
@@ -126,6 +129,8 @@ def main() -> None:
             f"(target within 15 %: {'met' if abs(dask_gap) <= 0.15 else 'NOT met'})"
         )
 
+    if args.memory_runs < 10:
+        return  # the memory probe needs at least 10 runs to measure growth from run 10
     with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
         trace = pool.submit(memory_probe, args.memory_runs, args.memory_steps).result()
     print(

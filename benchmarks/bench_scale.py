@@ -1,13 +1,15 @@
 """How fast and how big: the core model from 1k to 100k firms.
 
-Prints
-- seconds for one baseline run (about 900 firms, 120 months), after import;
+Prints (with the load average of the machine, which is shared: figures are noisy)
+- seconds for one baseline run (build + 120 months, about 900 firms, finance and innovation
+  layers on), after import: median and min of several runs, wall clock and CPU;
 - firm-steps per second at about 1k, 10k and 100k firms (firm and category counts
   scaled in proportion to the baseline);
 - time and peak RSS of 100k firms x 120 months, each in a subprocess of its own (so the
   RSS is the run's), with the BLAS thread pool as inherited and pinned to one thread;
 - market-clearing time against the number of supply links (should grow linearly);
-- where a month goes at 10k firms (which step of the model takes the time);
+- where a month goes at 10k firms (which step of the model takes the time, including the
+  innovation layer and the churn: exits, entries, searches, link changes);
 - the speed-up of the vectorized supply rules over the per-agent oracle
   (tests/reference_model.py) at 10k firms.
 Targets (issue 2): baseline <= 0.3 s/run; 100k x 120 <= 15 s and <= 2 GB; >= 30x the oracle.
@@ -62,19 +64,25 @@ def peak_rss_mb() -> float:
 # ---------------------------------------------------------------- sections
 
 
-def baseline_seconds(reps: int = 5) -> None:
+def load() -> str:
+    return f"load average {os.getloadavg()[0]:.2f}"
+
+
+def baseline_seconds(reps: int = 7) -> None:
     scn = sim.load_scenario(REPO / "scenarios" / "baseline.yaml")
-    times = []
+    times, cpu = [], []
     for seed in range(reps + 1):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         model = sim.EcosystemModel(scn, rng=seed)
         model.run()
         model.release()
         times.append(time.perf_counter() - t)
-    times = times[1:]  # the first run warms caches
+        cpu.append(time.process_time() - c)
+    times, cpu = times[1:], cpu[1:]  # the first run warms caches
     print(
-        f"baseline run (build + {scn.steps} months, {BASELINE_FIRMS} firms): "
-        f"median {statistics.median(times):.3f} s, min {min(times):.3f} s   [target <= 0.3 s]"
+        f"baseline run (build + {scn.steps} months, {BASELINE_FIRMS} firms, {reps} seeds): "
+        f"median {statistics.median(times):.3f} s, min {min(times):.3f} s "
+        f"(CPU median {statistics.median(cpu):.3f} s)   [target <= 0.3 s]   {load()}"
     )
 
 
@@ -133,7 +141,7 @@ def big_run(n_firms: int, steps: int, blas_threads: str | None) -> None:
     print_throughput(r)
     print(
         f"  total {r['total_s']:.1f} s [target <= 15 s], peak RSS {r['peak_rss_mb']:.0f} MB "
-        f"[target <= 2048 MB] (interpreter and imports included)"
+        f"[target <= 2048 MB] (interpreter and imports included)   {load()}"
     )
 
 
@@ -175,7 +183,9 @@ def month_breakdown(n_firms: int = 10_000, steps: int = 120) -> None:
     from collections import defaultdict
 
     import sim.finance
+    import sim.innovation
     import sim.model
+    import sim.network
 
     spent: dict[str, float] = defaultdict(float)
 
@@ -196,9 +206,20 @@ def month_breakdown(n_firms: int = 10_000, steps: int = 120) -> None:
 
     undo: list = []
     timed(sim.model, "clear_market", "supply.clear_market")
-    for name in ("_adapt", "_record", "_qualify_new_sellers", "_enter_firms"):
+    for name in (
+        "_adapt",
+        "_record",
+        "_qualify_new_sellers",
+        "_enter_firms",
+        "_start_firm",
+        "_drop_settled_links_of_exited_firms",
+    ):
         timed(sim.model.EcosystemModel, name, f"model.{name}")
-    timed(getattr(sim.finance, "FinanceSystem", None), "settle", "finance.settle")
+    timed(sim.finance.FinanceSystem, "settle", "finance.settle")
+    timed(sim.finance.FinanceSystem, "_liquidate", "finance._liquidate")
+    timed(sim.innovation.InnovationLayer, "step", "innovation.step")
+    for name in ("add_links", "remove_links"):
+        timed(sim.network.ProductionNetwork, name, f"network.{name}")
     try:
         model = sim.EcosystemModel(scaled(n_firms, steps), rng=0)
         t = time.perf_counter()
@@ -209,7 +230,8 @@ def month_breakdown(n_firms: int = 10_000, steps: int = 120) -> None:
         for owner, name, real in undo:
             setattr(owner, name, real)
     print(
-        f"where a month goes at {n_firms:,} firms over {steps} months ({1000 * total / steps:.1f} ms/month):"
+        f"where a month goes at {n_firms:,} firms over {steps} months ({1000 * total / steps:.1f} "
+        f"ms/month; nested calls are counted in their callers too):   {load()}"
     )
     for label, sec in sorted(spent.items(), key=lambda kv: -kv[1]):
         print(f"  {label:32s} {1000 * sec / steps:7.2f} ms/month")
@@ -270,7 +292,7 @@ def speedup_over_oracle(n_firms: int = 10_000, months: int = 3, reps: int = 20) 
         f"supply rules of one month at {net.n_firms:,} firms / {net.n_links:,} links "
         f"(median of {reps} vectorized, {months} oracle months): "
         f"vectorized {1000 * vectorized:.2f} ms, oracle {1000 * oracle:.0f} ms -> "
-        f"{oracle / vectorized:.0f}x   [target >= 30x]"
+        f"{oracle / vectorized:.0f}x   [target >= 30x]   {load()}"
     )
 
 
@@ -288,7 +310,7 @@ def main() -> None:
         f"rongtong {sim.__version__}, numpy {np.__version__}, load average {os.getloadavg()[0]:.2f}"
     )
     baseline_seconds()
-    print("firm-steps per second:")
+    print(f"firm-steps per second:   {load()}")
     for n, steps in ((1_000, 120), (10_000, 120)):
         print_throughput(throughput(n, steps))
     if not args.quick:

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from sim.draws import weighted_pick
+
 if TYPE_CHECKING:
     from sim.model import EcosystemModel
     from sim.scenario import Innovation
@@ -76,8 +78,8 @@ class Firm(mesa.Agent):
         """
         if len(candidates) == 0:
             return None
-        weight = np.maximum(spare_capacity, 0.0) + 1e-3 * max(float(np.max(spare_capacity)), 1e-9)
-        return int(self.model.rng.choice(candidates, p=weight / weight.sum()))
+        weight = np.maximum(spare_capacity, 0.0) + 1e-3 * max(float(spare_capacity.max()), 1e-9)
+        return int(candidates[weighted_pick(self.model.rng, weight / weight.sum())])
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(firm_id={self.firm_id}, product={self.product})"
@@ -115,11 +117,21 @@ class ChainLeader(Firm):
         x licence months. Key categories (for joint projects) are those with the largest reward.
         """
         layer = self.model.innovation
-        rules = self.model.scenario.innovation
         weights = layer.weight[self.firm_id]
-        revenue = layer.leader_revenue[self.firm_id]
+        rewards = self.demand_list_rewards(
+            weights, layer.leader_revenue[self.firm_id], self.model.scenario.innovation
+        )
+        return {int(c): float(rewards[c]) for c in np.flatnonzero(weights > 0)}
+
+    @staticmethod
+    def demand_list_rewards(
+        weights: np.ndarray, revenue: np.ndarray, rules: Innovation
+    ) -> np.ndarray:
+        """The rule of publish_demand_list, for any number of leaders at once: the reward of each
+        category value weight, given the leader's revenue (the two broadcast together); a
+        category is listed when its weight is positive."""
         per_value = rules.royalty_rate * rules.licence_scope * rules.licence_months * revenue
-        return {int(c): float(per_value * weights[c]) for c in np.flatnonzero(weights > 0)}
+        return np.where(weights > 0, per_value * weights, 0.0)
 
     @staticmethod
     def choose_deals(offers: DealOffers, rules: Innovation, ip_protection: float) -> np.ndarray:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.network import LEADER, SME, ProductionNetwork
+from sim.network import LEADER, SME, ProductionNetwork, shares
 
 if TYPE_CHECKING:
     from sim.innovation import InnovationLayer
@@ -35,8 +35,7 @@ def raise_base_weights(net: ProductionNetwork, links: np.ndarray, ratio: np.ndar
         return
     w = net.link_base_weight.copy()
     w[links] *= ratio
-    total = net.per_slot_sum_for_links(w)
-    net.link_base_weight = np.where(total > 0, w / np.where(total > 0, total, 1.0), 0.0)
+    net.link_base_weight = shares(w, net.per_slot_sum_for_links(w))
 
 
 class CertificationOffice:

@@ -86,13 +86,14 @@ def run(
     from sim.io import write_json, write_parquet, write_text
     from sim.plots import output_vs_counterfactual
     from sim.runs import run_scenario
-    from sim.scenario import load_scenario
+    from sim.scenario import load_scenario, with_steps
 
     scn = load_scenario(scenario, parse_overrides(set_))
+    scn = with_steps(scn, steps, str(scenario), "--steps")  # refused if it ends before a shock
     out = out or Path("results") / scn.name
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {out}: exists and is not a folder")
-    result = run_scenario(scn, seed=seed, steps=steps, agent_data=agent_data)
+    result = run_scenario(scn, seed=seed, agent_data=agent_data)
     console.print(
         outcomes_table(result.outcomes, f"{scn.name} (seed {seed}, {result.scenario.steps} months)")
     )
@@ -248,6 +249,7 @@ def compare(
 ) -> None:
     """Run each scenario --reps times with common random numbers; paired differences against the first."""
     from sim.experiments import experiment_from_scenarios
+    from sim.scenario import load_scenario, with_steps
 
     if len(scenarios) < 2:
         raise InputError(
@@ -256,8 +258,226 @@ def compare(
     for path in scenarios:
         if not path.is_file():
             raise InputError(f"{path}: scenario file not found")
+        if steps is not None:  # refused if the runs would end before a shock starts
+            with_steps(load_scenario(path), steps, str(path), "--steps")
     exp = experiment_from_scenarios(scenarios, reps, seed=seed, steps=steps)
     _run_and_report(exp, out, workers, dask, fresh, "bootstrap" if bootstrap else "t")
+
+
+@app.command()
+@one_line_errors
+def sensitivity(
+    experiment: Annotated[
+        Path,
+        typer.Argument(help="Experiment YAML file with a sobol, morris, latin or grid design."),
+    ],
+    workers: WorkersOption = None,
+    dask: DaskOption = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Output folder (default results/<experiment name>[_n<samples>])."),
+    ] = None,
+    fresh: Annotated[
+        bool, typer.Option("--fresh", help="Discard the results already in the output folder.")
+    ] = False,
+    seed: Annotated[
+        int | None, typer.Option(min=0, help="Root seed (SeedSequence) instead of the file's.")
+    ] = None,
+    samples: Annotated[
+        int | None,
+        typer.Option(
+            min=1, help="Base sample size instead of the file's (a smaller or larger study)."
+        ),
+    ] = None,
+    second_order: Annotated[
+        bool,
+        typer.Option("--second-order", help="Also Sobol S2 (the design needs second_order: true)."),
+    ] = False,
+    tornado_reps: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="Replicates of the one-at-a-time runs (tornado) around the base scenario; 0 skips them.",
+        ),
+    ] = 5,
+    level: Annotated[
+        float, typer.Option(min=0.5, max=0.999, help="Confidence level of the intervals.")
+    ] = 0.95,
+) -> None:
+    """Run (or resume) a design, then sensitivity indices with confidence intervals, tables and figures."""
+    from sim.experiments import load_experiment
+    from sim.sensitivity import check_request, report_tables, run_sensitivity
+
+    exp = load_experiment(experiment, seed=seed, samples=samples)
+    check_request(exp, second_order)
+    out = out or Path("results") / (exp.name if samples is None else f"{exp.name}_n{samples}")
+    _run_and_report(exp, out, workers, dask, fresh, "t")
+    results, written = run_sensitivity(
+        exp, out, workers=workers, dask=dask, fresh=fresh, tornado_reps=tornado_reps,
+        second_order=second_order, level=level,
+    )  # fmt: skip
+    wide = console if console.is_terminal else Console(width=140)
+    for table in report_tables(exp, results):
+        wide.print(table)
+    console.print(
+        f"wrote {len(written)} files under {out}/sensitivity/", markup=False, highlight=False
+    )
+
+
+@app.command()
+@one_line_errors
+def critical(
+    scenario: Annotated[
+        Path, typer.Argument(help="Scenario YAML file (its own shocks are ignored).")
+    ],
+    top_k: Annotated[
+        int, typer.Option(min=0, help="Also disrupt each of the K largest upstream firms by sales.")
+    ] = 10,
+    reps: Annotated[
+        int, typer.Option(min=1, help="Ecosystems (replicate seeds); each draws its own network.")
+    ] = 1,
+    workers: WorkersOption = None,
+    dask: DaskOption = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Output folder (default results/critical_<scenario name>).")
+    ] = None,
+    fresh: Annotated[
+        bool, typer.Option("--fresh", help="Discard the results already in the output folder.")
+    ] = False,
+    seed: Annotated[int, typer.Option(min=0, help="Root seed (SeedSequence).")] = 0,
+    duration: Annotated[
+        int, typer.Option(min=1, help="Months each node is out: its time to recover (TTR).")
+    ] = 6,
+    capacity_loss: Annotated[
+        float, typer.Option(min=0.01, max=1.0, help="Share of the node's capacity lost.")
+    ] = 1.0,
+    start: Annotated[int, typer.Option(min=0, help="Month the disruption starts.")] = 24,
+    steps: Annotated[
+        int | None, typer.Option(min=1, help="Months to simulate (default: the scenario's).")
+    ] = None,
+    set_: Annotated[
+        list[str] | None, typer.Option("--set", help="Override a scenario field: key=value.")
+    ] = None,
+    threshold: Annotated[
+        float,
+        typer.Option(
+            min=0.5, max=1.0, help="Output holds while >= this share of the counterfactual (TTS)."
+        ),
+    ] = 0.95,
+) -> None:
+    """Disrupt each category and each top-k firm alone; rank nodes by output loss, flag TTS < TTR."""
+    import pandas as pd
+
+    from sim.critical import (
+        critical_experiment,
+        criticality_table,
+        draw_critical,
+        loss_drivers,
+        summary_lines,
+        write_critical,
+    )
+    from sim.scenario import load_scenario
+
+    scn = load_scenario(scenario, parse_overrides(set_))
+    exp = critical_experiment(
+        scn, source=str(scenario), top_k=top_k, reps=reps, seed=seed, capacity_loss=capacity_loss,
+        duration=duration, start=start, steps=steps,
+    )  # fmt: skip
+    out = out or Path("results") / exp.name
+    _run_and_report(exp, out, workers, dask, fresh, "t")
+    table = criticality_table(
+        exp,
+        pd.read_parquet(out / "outcomes.parquet"),
+        pd.read_parquet(out / "timeseries.parquet"),
+        threshold=threshold,
+    )
+    written = write_critical(out, table) + draw_critical(out)
+    shown = Table(title=f"{exp.name}: nodes ranked by output loss", box=None)
+    for name in (
+        "rank",
+        "node",
+        "loss %",
+        "TTS",
+        "TTR",
+        "critical",
+        "sellers",
+        "specific",
+        "foreign %",
+    ):
+        shown.add_column(name, justify="left" if name == "node" else "right")
+    for row in table.head(12).itertuples(index=False):
+        shown.add_row(
+            str(row.rank), row.node, f"{row.output_loss_pct:.2f}",
+            "held" if math.isnan(row.time_to_survive) else f"{row.time_to_survive:g}",
+            f"{row.ttr_months:g}", "yes" if row.critical else "", str(row.sellers),
+            "yes" if row.specific else "", f"{100 * row.foreign_sales_share:.0f}",
+        )  # fmt: skip
+    (console if console.is_terminal else Console(width=140)).print(shown)
+    for line in summary_lines(table, drivers=loss_drivers(table)):
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
+    console.print(f"wrote {len(written)} files in {out}/", markup=False, highlight=False)
+
+
+@app.command()
+@one_line_errors
+def plot(
+    results_dir: Annotated[
+        Path, typer.Argument(help="A results folder: run --out, sweep, sensitivity or critical.")
+    ],
+    out: Annotated[
+        Path | None, typer.Option(help="Folder for the figures (default RESULTS_DIR/figures).")
+    ] = None,
+) -> None:
+    """Redraw the figures of stored results without running the model again (PNG, SVG and CSV)."""
+    from sim.gallery import redraw
+
+    written = redraw(results_dir, out)
+    for path in written:
+        console.print(str(path), markup=False, highlight=False, soft_wrap=True)
+    console.print(f"wrote {len(written)} files", markup=False, highlight=False)
+
+
+@app.command()
+@one_line_errors
+def validate(
+    out: Annotated[
+        Path, typer.Option(help="Output folder for report.md, the figures and their data.")
+    ] = Path("results/validation"),
+    reps: Annotated[
+        int, typer.Option(min=2, help="Replicates per arm of each check (common random numbers).")
+    ] = 30,
+    workers: WorkersOption = None,
+    dask: DaskOption = None,
+    seed: Annotated[
+        int, typer.Option(min=0, help="Root seed (SeedSequence) of the replicates.")
+    ] = 0,
+    check: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--check", help="Run only this check (repeatable), e.g. --check bullwhip; default all."
+        ),
+    ] = None,
+) -> None:
+    """Run every check of DESIGN section 10 against published results; exit 1 if one fails."""
+    from sim.validation import rich_table, run_validation, select_checks, write_report
+
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {out}: exists and is not a folder")
+    checks = select_checks(check)
+    result = run_validation(checks, reps=reps, seed=seed, workers=workers, dask=dask)
+    (console if console.is_terminal else Console(width=160)).print(rich_table(result))
+    written = write_report(result, out)
+    failed = [r.check.key for r in result.results if not r.passed]
+    console.print(
+        f"wrote {len(written)} files in {out}/ (report.md); {len(result.results) - len(failed)} of "
+        f"{len(result.results)} checks pass"
+        + (f"; failing: {', '.join(failed)}" if failed else ""),
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
+    if failed:
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -19,7 +19,12 @@ from sim.io import write_atomic
 
 
 def is_comparison(exp: Experiment) -> bool:
-    return isinstance(exp.spec.design, ReplicatesDesign) and len(exp.points) >= 2
+    """Two or more scenarios on the same seeds (an experiment may opt out: `comparison = False`)."""
+    return (
+        isinstance(exp.spec.design, ReplicatesDesign)
+        and len(exp.points) >= 2
+        and getattr(exp, "comparison", True)
+    )
 
 
 def comparison_report(

@@ -33,6 +33,7 @@ from sim.scenario import (
     SECTIONS,
     Scenario,
     apply_overrides,
+    check_steps,
     deep_merge,
     load_scenario,
     validate_scenario,
@@ -257,11 +258,17 @@ def design_seed(root: int) -> int:
 
 
 def load_experiment(
-    path: str | Path, *, seed: int | None = None, steps: int | None = None
+    path: str | Path,
+    *,
+    seed: int | None = None,
+    steps: int | None = None,
+    samples: int | None = None,
 ) -> Experiment:
     """Read and validate an experiment file; expand its design into validated scenarios.
 
-    Any problem raises InputError with one line naming the file, the field and what was expected.
+    `samples` replaces the base sample size of a sampled design (a smaller study without
+    editing the file). Any problem raises InputError with one line naming the file, the
+    field and what was expected.
     """
     path = Path(path)
     source = str(path)
@@ -284,6 +291,8 @@ def load_experiment(
         data["seed"] = seed
     if steps is not None:
         data["steps"] = steps
+    if samples is not None and isinstance(data.get("design"), dict):
+        data["design"] = {**data["design"], "samples": samples}
     spec = _validate_file(data, source)
     exp = build_experiment(spec, source, base_dir=path.parent, default_name=path.stem)
     exp.file_sha256 = hashlib.sha256(raw).hexdigest()
@@ -506,6 +515,8 @@ def _point_scenario(base: dict, params: dict[str, Any], steps: int | None, sourc
     if steps is not None:
         overrides["steps"] = steps
     data = apply_overrides(base, overrides, source) if overrides else base
+    if steps is not None:  # the run must not end before a shock starts
+        check_steps(data.get("shocks") or [], steps, source)
     return validate_scenario(data, source)
 
 

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.network import LEADER, SME, SUPPLIER
+from sim.network import LEADER, SME, SUPPLIER, shares, span
 from sim.scenario import CreditCrunch
 from sim.shocks import intensity
 from sim.supply import DAYS_PER_MONTH, MarketFlows
@@ -54,6 +54,31 @@ MONTH_FIGURES = (
 )
 
 
+def row_sums(a: np.ndarray) -> np.ndarray:
+    """a.sum(axis=1) bit for bit (numpy adds up to seven columns in order), without the slow
+    row-by-row reduction of a narrow array such as the due-month rings."""
+    if not 1 <= a.shape[1] < 8:
+        return a.sum(axis=1)
+    out = a[:, 0].copy()
+    for j in range(1, a.shape[1]):
+        out += a[:, j]
+    return out
+
+
+@dataclass
+class PaymentTerms:
+    """Per-link payment terms of the current links (derived; see FinanceSystem._terms)."""
+
+    seller: np.ndarray  # the link arrays they were derived from
+    slot: np.ndarray
+    buyer: np.ndarray  # (E,) buying firm
+    days: np.ndarray  # (E,) contract term
+    months: np.ndarray  # (E,) in months
+    m0: np.ndarray  # (E,) whole months: a sale is due in month t + m0 ...
+    frac: np.ndarray  # (E,) ... and this share of it in month t + m0 + 1
+    groups: list[tuple[int, slice | np.ndarray]]  # (whole months, which links: a run or a mask)
+
+
 @dataclass
 class FinanceState:
     cash: np.ndarray  # (N,)
@@ -77,6 +102,13 @@ class FinanceSystem:
         net, fin = model.network, model.scenario.finance
         self.cfg = fin
         self.policy = model.scenario.policy
+        # per-firm constants of the firm kinds (kinds never change)
+        leader = net.kind == LEADER
+        self._is_leader, self._is_supplier = leader, net.kind == SUPPLIER
+        self._cash_months = np.where(leader, fin.cash_months_leader, fin.cash_months)
+        self._credit_months = np.where(leader, fin.credit_months_leader, fin.credit_months_sme)
+        self._overhead_sigma = np.where(leader, fin.overhead_sigma_leader, fin.overhead_sigma)
+        self._leaders = span(net.firms_of_kind[LEADER])  # a slice: leaders come first
         max_days = fin.payment_days * (1.0 + fin.leader_bargaining_power)
         self.ring = int(np.ceil(max(max_days, fin.payment_days) / DAYS_PER_MONTH)) + 2
         net.link_state["owed_seller"] = np.zeros((net.n_links, self.ring))
@@ -107,6 +139,7 @@ class FinanceSystem:
         self.premium_factor = np.ones(net.n_firms)  # hook: multiplies the SME risk premium (certificates cut it)
         self.wage_factor = np.ones(net.n_firms)  # hook: labour cost per unit (technology, digitalization lower it)
         self.dividends = np.zeros(net.n_firms)  # each firm's dividends last month (profit = change in net worth + these)
+        self._terms_cache: PaymentTerms | None = None
 
     def _book_past_trade(self, model: EcosystemModel) -> None:
         """Start in the steady state: the trade of the months before month 0 is still being paid."""
@@ -126,20 +159,47 @@ class FinanceSystem:
         # the receivables are the sellers' and the payables the buyers' (equal totals)
 
     def cash_target(self) -> np.ndarray:
-        net, fin = self.model.network, self.cfg
-        months = np.where(net.kind == LEADER, fin.cash_months_leader, fin.cash_months)
-        return months * self.state.normal_revenue
+        return self._cash_months * self.state.normal_revenue
 
     def trade_positions(self) -> tuple[np.ndarray, np.ndarray]:
         """Trade receivables and payables of each firm (bank-held claims are payables only)."""
         net = self.model.network
-        owed_seller = net.link_state["owed_seller"].sum(axis=1)
+        owed_seller = row_sums(net.link_state["owed_seller"])
         n = net.n_firms
         receivables = np.bincount(net.link_seller, weights=owed_seller, minlength=n)
         payables = np.bincount(net.slot_firm[net.link_slot], weights=owed_seller, minlength=n)
-        return receivables, payables + self.state.owed_bank.sum(axis=1)
+        return receivables, payables + row_sums(self.state.owed_bank)
 
     # ------------------------------------------------------------ terms and rates
+    def _terms(self) -> PaymentTerms:
+        """Each link's buyer and payment term, kept until the links change (new arrays then)."""
+        net = self.model.network
+        terms = self._terms_cache
+        if terms is None or terms.seller is not net.link_seller or terms.slot is not net.link_slot:
+            days = self.payment_days()
+            months = days / DAYS_PER_MONTH
+            m0 = np.floor(months).astype(np.int64)
+            # links of one term come in runs (leaders' links first): one group per run
+            starts = [0, *((m0[1:] != m0[:-1]).nonzero()[0] + 1).tolist()] if len(m0) else []
+            if len(starts) <= 8:
+                ends = [*starts[1:], len(m0)]
+                groups = [(int(m0[a]), slice(a, b)) for a, b in zip(starts, ends, strict=True)]
+            else:
+                wholes = np.unique(m0).tolist()
+                groups = [(w, m0 == w) for w in wholes]
+            terms = PaymentTerms(
+                net.link_seller,
+                net.link_slot,
+                net.slot_firm[net.link_slot],
+                days,
+                months,
+                m0,
+                months - m0,
+                groups,
+            )
+            self._terms_cache = terms
+        return terms
+
     def payment_days(self) -> np.ndarray:
         """Contract term of each link: leaders stretch terms to smaller sellers, up to the legal cap."""
         net, fin = self.model.network, self.cfg
@@ -154,15 +214,12 @@ class FinanceSystem:
         return days
 
     def annual_rate(self, t: int) -> np.ndarray:
-        net = self.model.network
         base = self.cfg.base_rate + sum(c.rate_increase * intensity(c, t) for c in self.crunches)
         premium = self.cfg.sme_risk_premium * (1.0 - self.policy.credit_guarantee) * self.premium_factor
-        return np.where(net.kind == LEADER, base, base + premium)
+        return np.where(self._is_leader, base, base + premium)
 
     def credit_limit(self, t: int) -> np.ndarray:
-        net = self.model.network
-        months = np.where(net.kind == LEADER, self.cfg.credit_months_leader, self.cfg.credit_months_sme)
-        months = months * self.credit_factor
+        months = self._credit_months * self.credit_factor
         cut = 1.0
         for c in self.crunches:
             cut *= 1.0 - c.limit_cut * intensity(c, t)
@@ -177,7 +234,7 @@ class FinanceSystem:
         st = self.state
         liquidity = st.cash + np.maximum(self.credit_limit(t) - st.debt, 0.0)
         need = np.maximum(st.normal_revenue, 1e-12)
-        return np.clip(liquidity / need, 0.2, 1.0)
+        return np.minimum(np.maximum(liquidity / need, 0.2), 1.0)  # np.clip, with less overhead
 
     # ------------------------------------------------------------ the month
     def settle(self, t: int, flows: MarketFlows) -> dict[str, float]:
@@ -185,26 +242,32 @@ class FinanceSystem:
         model, net, st, cfg = self.model, self.model.network, self.state, self.cfg
         month = dict.fromkeys(MONTH_FIGURES, 0.0)
         owed_seller, owed_bank = net.link_state["owed_seller"], st.owed_bank
-        buyer = net.slot_firm[net.link_slot]
+        terms = self._terms()
+        buyer, days, months, m0, frac = terms.buyer, terms.days, terms.months, terms.m0, terms.frac
         seller = net.link_seller
         n = net.n_firms
 
         # final sales: households pay the leaders at once
-        leaders = net.firms_of_kind[LEADER]
+        leaders = self._leaders
         sales = model.price[leaders] * flows.output[leaders]
         st.cash[leaders] += sales
         st.sectors["households"] -= float(sales.sum())
 
         # trade between firms becomes receivables due after the payment term
         value = model.product_price[net.slot_product[net.link_slot]] * flows.link_delivered
-        days = self.payment_days()
-        months = days / DAYS_PER_MONTH
-        m0 = np.floor(months).astype(np.int64)
-        frac = months - m0
-        rows = np.arange(net.n_links)
-        owed_seller[rows, (t + m0) % self.ring] += value * (1.0 - frac)
-        owed_seller[rows, (t + m0 + 1) % self.ring] += value * frac
-        month["average_payment_days"] = float(np.multiply(days, value).sum() / value.sum()) if value.sum() > 0 else np.nan
+        # links with the same whole months of term share their two due buckets: one column each
+        now, later = value * (1.0 - frac), value * frac
+        for whole, links in terms.groups:
+            if isinstance(links, slice):  # a run of links (usually: those of leaders as buyers)
+                owed_seller[links, (t + whole) % self.ring] += now[links]
+                owed_seller[links, (t + whole + 1) % self.ring] += later[links]
+            else:
+                owed_seller[:, (t + whole) % self.ring] += np.where(links, now, 0.0)
+                owed_seller[:, (t + whole + 1) % self.ring] += np.where(links, later, 0.0)
+        total_value = value.sum()
+        month["average_payment_days"] = (
+            float(np.multiply(days, value).sum() / total_value) if total_value > 0 else np.nan
+        )
 
         # supply-chain finance: SMEs sell part of what leaders owe them, at the leader's rate plus a spread
         scf = self.policy.supply_chain_finance
@@ -215,6 +278,7 @@ class FinanceSystem:
             sold = scf * value * eligible
             rate = self.annual_rate(t)[buyer] + self.policy.scf_spread
             discount = sold * rate / 12.0 * months
+            rows = np.arange(net.n_links)
             for bucket, share in (((t + m0) % self.ring, 1.0 - frac), ((t + m0 + 1) % self.ring, frac)):
                 owed_seller[rows, bucket] -= sold * share
                 np.add.at(owed_bank, (buyer, bucket), sold * share)
@@ -238,11 +302,11 @@ class FinanceSystem:
         )
         wages = cfg.labor_share * model.value_added_per_unit * (normal_units + (1.0 - prod.fixed_labor_share) * flows.output)
         wages *= alive * self.wage_factor
-        materials = (model.price - model.value_added_per_unit) * flows.output * (net.kind == SUPPLIER)
+        materials = (model.price - model.value_added_per_unit) * flows.output * self._is_supplier
         z = model.noise("costs", t).standard_normal(n)
         rho = cfg.overhead_persistence
         st.overhead_noise = rho * st.overhead_noise + np.sqrt(1.0 - rho**2) * z
-        sigma = np.where(net.kind == LEADER, cfg.overhead_sigma_leader, cfg.overhead_sigma)
+        sigma = self._overhead_sigma
         overhead = st.normal_revenue * np.maximum(cfg.overhead_share + sigma * st.overhead_noise, 0.0) * alive
         interest = st.debt * self.annual_rate(t) / 12.0
         st.cash -= wages + materials + overhead + interest
@@ -282,7 +346,7 @@ class FinanceSystem:
         net, st, cfg = self.model.network, self.state, self.cfg
         n = net.n_firms
         owed_seller, owed_bank = net.link_state["owed_seller"], st.owed_bank
-        buyer = net.slot_firm[net.link_slot]
+        buyer = self._terms().buyer
         seller = net.link_seller
         is_failed = np.zeros(n, dtype=bool)
         is_failed[failed] = True
@@ -294,9 +358,10 @@ class FinanceSystem:
 
         # 1. the bank buys the failed firms' receivables at face value; customers now pay the bank
         #    (claims between two failed firms are settled in step 3)
-        sold = is_failed[seller] & ~is_failed[buyer]
-        face = owed_seller[sold].sum(axis=1)
-        np.add.at(owed_bank, buyer[sold], owed_seller[sold])
+        sold = np.flatnonzero(is_failed[seller] & ~is_failed[buyer])
+        claims = owed_seller[sold]
+        face = claims.sum(axis=1)
+        np.add.at(owed_bank, buyer[sold], claims)
         owed_seller[sold] = 0.0
         st.cash += np.bincount(seller[sold], weights=face, minlength=n)
 
@@ -314,12 +379,14 @@ class FinanceSystem:
         month["policy_cost"] += float(guaranteed.sum())
 
         # 3. trade creditors are paid pro rata from what is left; the rest is written off
-        owing = is_failed[buyer]
+        owing = np.flatnonzero(is_failed[buyer])
         claims_seller = owed_seller[owing].sum(axis=1)
-        claims_bank = owed_bank.sum(axis=1) * is_failed
+        claims_bank = np.zeros(n)
+        claims_bank[failed] = owed_bank[failed].sum(axis=1)
         total_claims = np.bincount(buyer[owing], weights=claims_seller, minlength=n) + claims_bank
-        with np.errstate(invalid="ignore", divide="ignore"):
-            ratio = np.where(total_claims > 0, np.minimum(st.cash / total_claims, 1.0), 0.0)
+        ratio = np.minimum(
+            np.divide(st.cash, total_claims, out=np.zeros(n), where=total_claims > 0), 1.0
+        )
         r = ratio[buyer[owing]]
         st.cash += np.bincount(seller[owing], weights=r * claims_seller, minlength=n)
         st.cash -= np.bincount(buyer[owing], weights=r * claims_seller, minlength=n) + ratio * claims_bank
@@ -328,7 +395,7 @@ class FinanceSystem:
         bank_loss = (1.0 - ratio) * claims_bank
         st.sectors["bank"] -= float(bank_loss.sum())
         owed_seller[owing] = 0.0
-        owed_bank[is_failed] = 0.0
+        owed_bank[failed] = 0.0
         hurt = loss > cfg.contagion_threshold * st.normal_revenue
         st.last_trade_loss[hurt] = t
         month["trade_credit_written_off"] = float(written_off.sum() + bank_loss.sum())
@@ -340,8 +407,9 @@ class FinanceSystem:
 
         contagion = (t - st.last_trade_loss[failed]) <= cfg.contagion_window
         month["defaults_by_contagion"] += float(contagion.sum())
+        by_kind = np.bincount(net.kind[failed], minlength=3)
         for kind, name in ((LEADER, "leader"), (SME, "sme"), (SUPPLIER, "supplier")):
-            month[f"defaults_{name}"] += float((net.kind[failed] == kind).sum())
+            month[f"defaults_{name}"] += float(by_kind[kind])
         month["sme_exits"] += float(((net.kind[failed] != LEADER) & ~net.foreign[failed]).sum())
         st.alive[failed] = False
         st.exited_at[failed] = t
@@ -349,28 +417,34 @@ class FinanceSystem:
         # buyers stop ordering from the failed sellers
         net.link_base_weight = np.where(is_failed[seller], 0.0, net.link_base_weight)
         net.link_weight = np.where(is_failed[seller], 0.0, net.link_weight)
-        total = net.per_slot_sum_for_links(net.link_weight)
-        net.link_weight = np.where(total > 0, net.link_weight / np.where(total > 0, total, 1.0), 0.0)
+        net.link_weight = shares(net.link_weight, net.per_slot_sum_for_links(net.link_weight))
 
     def open_firm(self, firm: int, normal_revenue: float) -> None:
         """A new firm: its owners (households) pay in the starting cash buffer."""
+        self.open_firms(np.array([firm]), np.array([normal_revenue]))
+
+    def open_firms(self, firms: np.ndarray, normal_revenue: np.ndarray) -> None:
+        """open_firm for several new firms, in their order."""
         st = self.state
-        st.normal_revenue[firm] = normal_revenue
-        months = self.cfg.cash_months_leader if self.model.network.kind[firm] == LEADER else self.cfg.cash_months
-        st.cash[firm] = months * normal_revenue
-        st.sectors["households"] -= st.cash[firm]
-        st.debt[firm] = 0.0
-        st.overhead_noise[firm] = 0.0
-        st.last_trade_loss[firm] = -(10**9)
-        st.owed_bank[firm] = 0.0
-        st.alive[firm] = True
+        st.normal_revenue[firms] = normal_revenue
+        st.cash[firms] = self._cash_months[firms] * normal_revenue
+        households = st.sectors["households"]
+        for cash in st.cash[firms].tolist():  # one by one, as the owners pay in
+            households -= cash
+        st.sectors["households"] = households
+        st.debt[firms] = 0.0
+        st.overhead_noise[firms] = 0.0
+        st.last_trade_loss[firms] = -(10**9)
+        st.owed_bank[firms] = 0.0
+        st.alive[firms] = True
 
     def _month_stocks(self, month: dict[str, float]) -> None:
         net, st = self.model.network, self.state
         month["cash"] = float(st.cash.sum())
         month["credit_drawn"] = float(st.debt.sum())
-        month["receivables"] = float(net.link_state["owed_seller"].sum())
-        month["payables"] = float(net.link_state["owed_seller"].sum() + st.owed_bank.sum())
+        owed = net.link_state["owed_seller"].sum()
+        month["receivables"] = float(owed)
+        month["payables"] = float(owed + st.owed_bank.sum())
 
     # ------------------------------------------------------------ transfers for other layers
     def pay_between_firms(self, payers: np.ndarray, payees: np.ndarray, amounts: np.ndarray) -> None:
@@ -379,18 +453,26 @@ class FinanceSystem:
         self.state.cash -= np.bincount(payers, weights=amounts, minlength=n)
         self.state.cash += np.bincount(payees, weights=amounts, minlength=n)
 
-    def pay_to_sector(self, firms: np.ndarray, amounts: np.ndarray, sector: str) -> None:
-        """Firms pay a sector (R&D staff to households, equipment to the outside economy).
+    def _per_firm(self, firms: np.ndarray | None, amounts: np.ndarray) -> np.ndarray:
+        """Amounts summed per firm; `firms` None: `amounts` is already one per firm."""
+        if firms is None:
+            return amounts
+        return np.bincount(firms, weights=amounts, minlength=self.model.network.n_firms)
+
+    def pay_to_sector(self, firms: np.ndarray | None, amounts: np.ndarray, sector: str) -> None:
+        """Firms pay a sector (R&D staff to households, equipment to the outside economy);
+        `firms` None: every firm, `amounts` one per firm.
 
         A shortfall shows as negative cash and is drawn on credit (or defaults) next month.
         """
-        self.state.cash -= np.bincount(firms, weights=amounts, minlength=self.model.network.n_firms)
+        self.state.cash -= self._per_firm(firms, amounts)
         self.state.sectors[sector] += float(np.sum(amounts))
 
-    def government_pays(self, firms: np.ndarray, amounts: np.ndarray) -> None:
-        """Subsidies and funds: the government pays firms; the sum enters policy_cost."""
+    def government_pays(self, firms: np.ndarray | None, amounts: np.ndarray) -> None:
+        """Subsidies and funds: the government pays firms (None: every firm, one amount each);
+        the sum enters policy_cost."""
         total = float(np.sum(amounts))
-        self.state.cash += np.bincount(firms, weights=amounts, minlength=self.model.network.n_firms)
+        self.state.cash += self._per_firm(firms, amounts)
         self.state.sectors["government"] -= total
         self.state.policy_cost += total
         self.month["policy_cost"] = self.month.get("policy_cost", 0.0) + total

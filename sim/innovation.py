@@ -26,6 +26,8 @@ Each month, after payments and credit:
 4. Technology in use changes trade: an SME's raises its effective capacity and lowers its
    labour cost per unit; a leader's lowers its labour cost and raises its share of final
    demand (`model.productivity_factor`, `finance.wage_factor`, `model.leader_demand_factor`).
+   An SME's digital level raises its efficiency the same way and its inventory turnover: it
+   holds a smaller input inventory target (`model.inventory_factor`), so less buffer.
 5. Each December SMEs are certified (sim/certification.py); each January leaders publish
    demand lists, joint projects (揭榜挂帅) start and the guided fund invests.
 Values are million yuan at base prices; technology levels are relative (about 1 at the start).
@@ -39,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from sim.agents import DEAL_OPTIONS, ChainLeader, DealOffers, SpecializedSME
+from sim.agents import DEAL_OPTIONS, TIER_NAMES, ChainLeader, DealOffers, SpecializedSME
 from sim.certification import CERTIFIED, LITTLE_GIANT, CertificationOffice, raise_base_weights
 from sim.network import LEADER, SME
 from sim.scenario import TechObsolescence
@@ -94,6 +96,14 @@ def _span(ids: np.ndarray) -> slice | np.ndarray:
     if len(ids) and np.array_equal(ids, np.arange(ids[0], ids[0] + len(ids))):
         return slice(int(ids[0]), int(ids[0]) + len(ids))
     return ids
+
+
+def _cube(x: np.ndarray) -> np.ndarray:
+    """x**3, bit for bit, computing the power only where x != 1 (most firms are not squeezed)."""
+    out = np.ones_like(x)
+    off = x != 1.0
+    out[off] = x[off] ** 3
+    return out
 
 
 def _dot(a: np.ndarray, b: np.ndarray) -> float:
@@ -254,6 +264,7 @@ class InnovationLayer:
         self.listed = np.zeros((n_l, n_c), dtype=bool)
         self.reward = np.zeros((n_l, n_c))
         self._listers = (np.zeros(0, dtype=np.int64), np.zeros(n_c + 1, dtype=np.int64))
+        self._needs: tuple[np.ndarray, np.ndarray] | None = None
         self.all_firms = np.arange(n)
         # effective-R&D multipliers that do not change: leaders' inertia, leaders' openness for SMEs
         self.rd_boost = np.where(
@@ -316,10 +327,12 @@ class InnovationLayer:
         self._income = np.zeros(n)
         self.series: dict[str, float] = dict.fromkeys(INNOVATION_SERIES, 0.0)
 
-    def _leader_tech(self) -> None:
-        """A leader's product technology: own line x prod over components of level ** value weight."""
-        self.tech[: self.n_leaders] = self.own_line * np.exp(
-            (self.log_component * self.weight).sum(axis=1)
+    def _leader_tech(self, leaders: np.ndarray | slice | None = None) -> None:
+        """A leader's product technology: own line x prod over components of level ** value weight
+        (of the given leaders, whose technology changed; default all)."""
+        rows = slice(0, self.n_leaders) if leaders is None else leaders
+        self.tech[rows] = self.own_line[rows] * np.exp(
+            (self.log_component[rows] * self.weight[rows]).sum(axis=1)
         )
 
     def trade_positions(self) -> tuple[np.ndarray, np.ndarray]:
@@ -438,7 +451,7 @@ class InnovationLayer:
         sme = self.is_sme & alive
         # a firm short of cash and credit cuts R&D with production, more than in proportion (资金短缺)
         # (a firm that failed this month pays none)
-        rd_own = self.rd_intensity * revenue * self.model.liquidity**3 * alive
+        rd_own = self.rd_intensity * revenue * _cube(self.model.liquidity) * alive
         rd = rd_own
         to_outside = np.zeros(n)
         government = np.zeros(n)
@@ -490,11 +503,10 @@ class InnovationLayer:
             to_outside[lead] += (
                 pol.leader_openness * rules.openness_cost * revenue[lead] * alive[lead]
             )
-        firms = self.all_firms
-        if government.any():
-            fin.government_pays(firms, government)
-        fin.pay_to_sector(firms, to_households, "households")  # R&D staff, platform staff
-        fin.pay_to_sector(firms, to_outside, "outside")  # equipment, digital systems, opening costs
+        if government.any():  # amounts one per firm (firms None)
+            fin.government_pays(None, government)
+        fin.pay_to_sector(None, to_households, "households")  # R&D staff, platform staff
+        fin.pay_to_sector(None, to_outside, "outside")  # equipment, digital systems, opening costs
         month["rd_spending_sme"] = float(rd[self.S].sum())
         month["rd_spending_leader"] = float(rd[: self.n_leaders].sum())
         month["rd_spending"] = month["rd_spending_sme"] + month["rd_spending_leader"]
@@ -610,18 +622,22 @@ class InnovationLayer:
     # ------------------------------------------------------------ 3. matching and deals
     def demand_lists(self) -> None:
         """Leaders publish their demand lists (需求清单); index the leaders listing each category."""
-        self.listed[:] = False
-        self.reward[:] = 0.0
-        alive = self.model.finance.state.alive
-        for leader in range(self.n_leaders):
-            if alive[leader]:
-                for c, reward in self.model.firm_agents[leader].publish_demand_list().items():
-                    self.listed[leader, c] = True
-                    self.reward[leader, c] = reward
-        cat, lead = np.nonzero(self.listed.T)  # sorted by category
+        if self._needs is None:  # (leader, category) where the category is in the leader's product
+            self._needs = np.nonzero(self.weight)
+        lead, cat = self._needs
+        self.listed[lead, cat] = False  # nothing else is ever listed
+        self.reward[lead, cat] = 0.0
+        # every living leader publishes its list (ChainLeader.publish_demand_list)
+        living = self.model.finance.state.alive[lead]
+        lead, cat = lead[living], cat[living]
+        self.listed[lead, cat] = True
+        self.reward[lead, cat] = ChainLeader.demand_list_rewards(
+            self.weight[lead, cat], self.leader_revenue[lead], self.rules
+        )
+        by_category = np.lexsort((lead, cat))
         self._listers = (
-            lead.astype(np.int64),
-            np.searchsorted(cat, np.arange(self.n_categories + 1)),
+            lead[by_category].astype(np.int64),
+            np.searchsorted(cat[by_category], np.arange(self.n_categories + 1)),
         )
 
     def _match_and_decide(self, t: int, alive: np.ndarray, month: dict[str, float]) -> None:
@@ -729,6 +745,24 @@ class InnovationLayer:
         choice = ChainLeader.choose_deals(offers, rules, pol.ip_protection)
         none, lic, acq, imi = (choice == k for k in range(len(DEAL_OPTIONS)))
         lag = (t - born).astype(float)
+        quality = pool["quality"][rows]
+
+        def record(kind: str, k: Any, value: Any, shelved: Any = False) -> None:
+            """Log the deals struck on offer row(s) k."""
+            self._record(
+                t,
+                kind,
+                leaders[k],
+                smes[k],
+                value,
+                overlap[k],
+                shelved,
+                cats[k],
+                quality[k],
+                ids[k],
+                lag[k],
+            )
+
         done = np.zeros(len(pool), dtype=bool)
         shelves = ChainLeader.shelves(offers)
         for k in (
@@ -751,19 +785,7 @@ class InnovationLayer:
                 float(price[k]),
                 bool(shelves[k]),
             )
-            self._record(
-                t,
-                "acquisition",
-                lead,
-                s,
-                price[k],
-                overlap[k],
-                shelves[k],
-                cats[k],
-                pool["quality"][rows[k]],
-                ids[k],
-                lag[k],
-            )
+            record("acquisition", k, price[k], shelves[k])
             month["acquisitions"] += 1
             month["killer_acquisitions"] += float(shelves[k])
         if acq.any():
@@ -783,19 +805,7 @@ class InnovationLayer:
             self._schedule(
                 ids[k], leaders[k], cats[k], levels[k], 1.0, t + rules.integration_months
             )
-            self._record(
-                t,
-                "license",
-                leaders[k],
-                smes[k],
-                royalty[k] * rules.licence_months,
-                overlap[k],
-                False,
-                cats[k],
-                pool["quality"][rows[k]],
-                ids[k],
-                lag[k],
-            )
+            record("license", k, royalty[k] * rules.licence_months)
             month["licenses"] += float(len(k))
         if imi.any():
             k = np.flatnonzero(imi)
@@ -815,19 +825,7 @@ class InnovationLayer:
                     amount=rules.infringement_damages * royalty[sued] * rules.licence_months,
                     due=t + rules.litigation_months,
                 )
-            self._record(
-                t,
-                "imitation",
-                leaders[k],
-                smes[k],
-                0.0,
-                overlap[k],
-                False,
-                cats[k],
-                pool["quality"][rows[k]],
-                ids[k],
-                lag[k],
-            )
+            record("imitation", k, 0.0)
             month["imitations"] += float(len(k))
         if self.declined_bits:
             declined = pool["declined"]
@@ -957,6 +955,7 @@ class InnovationLayer:
             arr["level"][ok],
             arr["share"][ok],
         )
+        changed = np.bincount(lead, minlength=self.n_leaders).nonzero()[0]
         own = cat < 0
         if own.any():
             np.multiply.at(self.own_line, lead[own], level[own])
@@ -967,7 +966,7 @@ class InnovationLayer:
                 lead, cat, level[comp]
             )
             np.maximum.at(self.log_component.ravel(), lead * self.n_categories + cat, new)
-        self._leader_tech()
+        self._leader_tech(changed)
         self.registry.commercialized_at[arr["id"][ok]] = t
         month["commercialized"] = float(ok.sum())
         arr.keep(~due)
@@ -995,14 +994,19 @@ class InnovationLayer:
         self.rd_intensity[adaptive] += (target - self.rd_intensity[adaptive]) * step
 
     def _set_trade_factors(self) -> None:
-        """Technology and digitalization in use: capacity, labour cost per unit, demand share."""
+        """Technology and digitalization in use: capacity, labour cost per unit, demand share, and
+        SMEs' input inventory targets (seed 002: efficiency +30 %, inventory turnover +50 % at full
+        digitalization; both relative to the start, whose levels the calibration already holds)."""
         rules, model = self.rules, self.model
         relative = self.tech / self.tech0
         efficiency = relative**rules.tech_cost_elasticity
-        d = rules.digital_efficiency
+        d, g = rules.digital_efficiency, rules.digital_inventory_turnover
         S = self.S
-        efficiency[S] *= (1.0 + d * self.digital[S]) / (1.0 + d * self.digital0[S])
+        digital, digital0 = self.digital[S], self.digital0[S]
+        efficiency[S] *= (1.0 + d * digital) / (1.0 + d * digital0)
         model.productivity_factor[S] = efficiency[S]
+        # turnover = input use / inventory: a target divided by the turnover gain
+        model.inventory_factor[S] = (1.0 + g * digital0) / (1.0 + g * digital)
         model.finance.wage_factor[self.R] = 1.0 / efficiency[self.R]
         model.leader_demand_factor[:] = relative[: self.n_leaders] ** rules.leader_demand_elasticity
 
@@ -1031,13 +1035,18 @@ class InnovationLayer:
         sponsors = [(int(x), True) for x in public] + [(int(x), False) for x in market]
         free = alive & self.is_sme & (self.owner < 0) & (self.project_until <= t)
         score = self.tech * (1.0 + self.digital)
+        key_categories: dict[int, np.ndarray] = {}  # each sponsor's listed categories, by reward
         for k, (lead, is_public) in enumerate(sponsors):
-            ranked = np.argsort(-self.reward[lead], kind="stable")
-            ranked = ranked[self.reward[lead, ranked] > 0]
+            ranked = key_categories.get(lead)
+            if ranked is None:
+                listed = np.flatnonzero(self.reward[lead] > 0)
+                ranked = listed[np.argsort(-self.reward[lead, listed], kind="stable")]
+                key_categories[lead] = ranked
             if not len(ranked):
                 continue
             c = int(ranked[k % min(len(ranked), 3)])  # rotate over its three key categories
-            candidates = np.flatnonzero(free & (net.product == c))
+            candidates = net.sellers_of(c)  # the SMEs making c, by id
+            candidates = candidates[free[candidates]]
             if not len(candidates):
                 continue
             s = int(candidates[np.argmax(score[candidates])])
@@ -1207,6 +1216,24 @@ class InnovationLayer:
         """This month's values of INNOVATION_SERIES (the model's recorder reads them)."""
         return self.series
 
+    def agent_columns(self) -> dict[str, Any]:
+        """Each firm's innovation state for the agent panel (`--agent-data`).
+
+        tech_level: niche technology (SMEs) or product technology (leaders), about 1 at the start;
+        tier: ordinary / certified / little_giant (SMEs only); owner: the acquiring leader's id,
+        missing while independent; digital_level (SMEs only); rd_intensity: R&D aimed for as a
+        share of revenue (a firm short of cash spends less). Missing where the layer models
+        nothing: suppliers do no R&D, leaders hold no certificate and no digital level.
+        """
+        researches = self.is_sme | self.is_leader
+        return {
+            "tech_level": np.where(researches, self.tech, np.nan),
+            "tier": pd.Categorical.from_codes(np.where(self.is_sme, self.tier, -1), TIER_NAMES),
+            "owner": pd.arrays.IntegerArray(self.owner.astype(np.int32), self.owner < 0),
+            "digital_level": np.where(self.is_sme, self.digital, np.nan),
+            "rd_intensity": np.where(researches, self.rd_intensity, np.nan),
+        }
+
     def deals_frame(self) -> pd.DataFrame:
         """Every deal of the run, one row each (written as deals.parquet)."""
         columns: dict[str, list] = {name: [] for name in DEAL_COLUMNS}
@@ -1288,6 +1315,20 @@ class InnovationLayer:
         }
 
 
+# the layer's outcomes in the public list (DESIGN section 8; sim.metrics.OUTCOME_NAMES holds them)
+INNOVATION_OUTCOMES = (
+    "innovations",
+    "innovations_per_rd",
+    "commercialization_rate",
+    "commercialization_lag",
+    "licenses",
+    "patent_shares",
+    "acquisitions",
+    "killer_acquisitions",
+    "imitations",
+    "tech_growth",
+    "certified_smes",
+)
 INNOVATION_EXTRA_OUTCOMES = (
     "innovations_sme",
     "innovations_leader",

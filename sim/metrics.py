@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from sim.innovation import INNOVATION_EXTRA_OUTCOMES
+from sim.innovation import INNOVATION_EXTRA_OUTCOMES, INNOVATION_OUTCOMES
 
 # the outcome names of the public interface (DESIGN section 8), in order
 OUTCOME_NAMES: tuple[str, ...] = (
@@ -23,17 +23,7 @@ OUTCOME_NAMES: tuple[str, ...] = (
     "employment_loss_pct",
     "sme_exits",
     "sme_survival_rate",
-    "innovations",
-    "innovations_per_rd",
-    "commercialization_rate",
-    "commercialization_lag",
-    "licenses",
-    "patent_shares",
-    "acquisitions",
-    "killer_acquisitions",
-    "imitations",
-    "tech_growth",
-    "certified_smes",
+    *INNOVATION_OUTCOMES,
     "sme_value_added_share",
     "sme_employment_share",
     "sourcing_hhi",
@@ -52,23 +42,23 @@ EXTRA_OUTCOMES: tuple[str, ...] = (
 
 
 class StepRecorder:
-    """Preallocated per-step columns; one row a month."""
+    """One row of values a month (a list: a month's values go in at once), made into
+    columns when the frame is asked for."""
 
     def __init__(self, steps: int, columns: tuple[str, ...]):
         self.columns = columns
-        self.data = {c: np.full(steps, np.nan) for c in columns}
-        self.n = 0
+        self.rows: list[list[float]] = []
+
+    @property
+    def n(self) -> int:
+        return len(self.rows)
 
     def record(self, values: dict[str, float]) -> None:
-        if self.n >= len(next(iter(self.data.values()))):
-            for c in self.columns:
-                self.data[c] = np.concatenate([self.data[c], np.full(len(self.data[c]), np.nan)])
-        for c in self.columns:
-            self.data[c][self.n] = values[c]
-        self.n += 1
+        self.rows.append([values[c] for c in self.columns])
 
     def frame(self) -> pd.DataFrame:
-        df = pd.DataFrame({c: v[: self.n] for c, v in self.data.items()})
+        data = np.array(self.rows, dtype=float).reshape(self.n, len(self.columns)).T
+        df = pd.DataFrame(dict(zip(self.columns, data, strict=True)))
         df.insert(0, "step", np.arange(self.n))
         return df
 

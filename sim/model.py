@@ -15,10 +15,11 @@ import numpy as np
 import pandas as pd
 
 from sim.agents import ChainLeader, Firm, SpecializedSME, Supplier
+from sim.draws import cdf_pick, normalized_cdf, sample
 from sim.finance import MONTH_FIGURES, FinanceSystem
 from sim.innovation import INNOVATION_SERIES, InnovationLayer
 from sim.metrics import StepRecorder
-from sim.network import KIND_NAMES, LEADER, SME, SUPPLIER, generate_network
+from sim.network import KIND_NAMES, LEADER, SME, SUPPLIER, generate_network, span
 from sim.scenario import Scenario, scenario_from_flat
 from sim.shocks import ShockSchedule
 from sim.supply import (
@@ -75,6 +76,13 @@ AGENT_CLASSES = {LEADER: ChainLeader, SME: SpecializedSME, SUPPLIER: Supplier}
 def _dot(a: np.ndarray, b: np.ndarray) -> float:
     """A 1-D dot product without BLAS threads (they cost more than they save on a busy 2-core machine)."""
     return float(np.multiply(a, b).sum())
+
+
+def _median(values: np.ndarray) -> float:
+    """np.median of a non-empty array without NaN, bit for bit, at a fraction of its overhead."""
+    v = np.sort(values)
+    half = len(v) // 2
+    return float(v[half]) if len(v) % 2 else float((v[half - 1] + v[half]) / 2.0)
 
 
 def seed_sequence(rng: Any) -> np.random.SeedSequence:
@@ -142,14 +150,18 @@ class EcosystemModel(mesa.Model):
             inventory=inventory0,
             low_fill_months=np.zeros(net.n_slots, dtype=np.int64),
             search_timer=np.full(net.n_slots, np.nan),
+            inventory_factor=np.ones(net.n_firms),
         )
         self.normal_output = demand0
         self._set_prices()
         self.finance = FinanceSystem(self)
         # hooks through which later layers (innovation) act on trade; 1 = no effect
         self.productivity_factor = np.ones(net.n_firms)  # multiplies effective capacity
+        # (and self.inventory_factor, in the supply state: multiplies inventory targets)
         self.leader_demand_factor = np.ones(eco.n_leaders)  # relative pull of each leader's product
-        self.layers: list = []  # objects with .step(t, flows), run after finance each month
+        # objects with .step(t, flows), run after finance each month, and the data hooks
+        # .extra_series() (their monthly series) and .agent_columns() (their per-firm columns)
+        self.layers: list = []
         self.innovation = InnovationLayer(self)  # R&D, deals, certification (step 8)
         self.layers.append(self.innovation)
 
@@ -177,12 +189,15 @@ class EcosystemModel(mesa.Model):
         self.cum_value_added = np.zeros(net.n_firms)  # per firm, from month `record_from` on
         self.agent_data = agent_data
         self._agent_frames: list[pd.DataFrame] = []
+        self._record_index: tuple | None = None  # built at the first month's record
 
         # agents: the readable face of every firm, created in bulk; firm_agents[i] is firm i
         self.firm_agents: list[Firm] = []
         for kind, cls in AGENT_CLASSES.items():
-            ids = net.firms_of_kind[kind]
-            self.firm_agents.extend(cls.create_agents(self, len(ids), firm_id=ids))
+            # as cls.create_agents does, without the AgentSet it returns (a third of the time)
+            self.firm_agents.extend(
+                cls(self, firm_id) for firm_id in net.firms_of_kind[kind].tolist()
+            )
         self.running = True
 
     # ------------------------------------------------------------ prices and value
@@ -257,6 +272,12 @@ class EcosystemModel(mesa.Model):
         """0-based month being (or last) simulated."""
         return self.steps - 1
 
+    @property
+    def inventory_factor(self) -> np.ndarray:
+        """Hook: multiplies each firm's input inventory target (1 = the scenario's
+        inventory_days; digitalization lowers it). It lives in the supply state."""
+        return self.supply.inventory_factor
+
     def step(self) -> None:
         t = self.month
         net, state, finance = self.network, self.supply, self.finance
@@ -303,29 +324,42 @@ class EcosystemModel(mesa.Model):
     def _drop_settled_links_of_exited_firms(self) -> None:
         """Links to or from an exited firm go (liquidation has settled the trade credit on them)."""
         net, alive = self.network, self.finance.state.alive
-        dead = ~alive[net.link_seller] | ~alive[net.slot_firm[net.link_slot]]
-        if dead.any():
-            open_credit = net.link_state["owed_seller"].sum(axis=1) > 0
-            net.remove_links(dead & ~open_credit)
+        if alive.all():
+            return
+        dead = np.flatnonzero(~alive[net.link_seller] | ~alive[net.slot_firm[net.link_slot]])
+        if len(dead):
+            open_credit = net.link_state["owed_seller"][dead].sum(axis=1) > 0
+            drop = np.zeros(net.n_links, dtype=bool)
+            drop[dead[~open_credit]] = True
+            net.remove_links(drop)
 
     def _qualify_new_sellers(self, due: np.ndarray) -> None:
         """Buyers whose search ended pick a new seller among available, not yet used ones."""
-        net, state = self.network, self.supply
-        available = (self.capacity_loss < 0.5) & self.finance.state.alive
+        net, state, alive = self.network, self.supply, self.finance.state.alive
+        available = (self.capacity_loss < 0.5) & alive
         spare = self.effective_capacity - self.flows.demand
+        # each slot's current sellers: links are sorted by slot
+        bounds = np.searchsorted(net.link_slot, np.concatenate([due, due + 1])).tolist()
+        used = np.zeros(net.n_firms, dtype=bool)  # marks one slot's current sellers at a time
         new_slots, new_sellers = [], []
-        for k in due:
-            if not self.finance.state.alive[net.slot_firm[k]]:  # an exited buyer stops searching
+        for i, (k, buyer, product) in enumerate(
+            zip(
+                due.tolist(),
+                net.slot_firm[due].tolist(),
+                net.slot_product[due].tolist(),
+                strict=True,
+            )
+        ):
+            if not alive[buyer]:  # an exited buyer stops searching
                 state.search_timer[k] = np.nan
                 state.low_fill_months[k] = 0
                 continue
-            product = int(net.slot_product[k])
-            lo, hi = np.searchsorted(net.link_slot, [k, k + 1])  # links are sorted by slot
-            current = net.link_seller[lo:hi]
+            current = net.link_seller[bounds[i] : bounds[len(due) + i]]
             candidates = net.sellers_of(product)
-            candidates = candidates[available[candidates] & ~np.isin(candidates, current)]
-            buyer = self.firm_agents[int(net.slot_firm[k])]
-            choice = buyer.choose_new_seller(candidates, spare[candidates])
+            used[current] = True
+            candidates = candidates[available[candidates] & ~used[candidates]]
+            used[current] = False
+            choice = self.firm_agents[buyer].choose_new_seller(candidates, spare[candidates])
             if choice is None:  # nobody to qualify: search again
                 state.search_timer[k] = self.search_months[k]
                 continue
@@ -339,7 +373,12 @@ class EcosystemModel(mesa.Model):
 
     # ------------------------------------------------------------ entry
     def _enter_firms(self) -> int:
-        """Entrants take exited firms' places, in the categories most short of supply."""
+        """Entrants take exited firms' places, in the categories most short of supply.
+
+        One after another, each entrant picks its category, opens (so a later entrant can buy
+        from it), qualifies its own sellers and meets a first customer or two; then all of
+        them get their books and capacities at once.
+        """
         net, fin = self.network, self.finance.state
         rate = self.scenario.finance.entry_rate
         vacant = np.flatnonzero(~fin.alive & (net.kind != LEADER))
@@ -353,59 +392,94 @@ class EcosystemModel(mesa.Model):
         unmet = np.bincount(net.slot_product, weights=flows.slot_order - flows.slot_received, minlength=p)
         ordered = np.bincount(net.slot_product, weights=flows.slot_order, minlength=p)
         shortage = np.where(ordered > 0, np.maximum(unmet, 0.0) / np.where(ordered > 0, ordered, 1.0), 0.0)
-        shortage = np.nan_to_num(shortage, nan=0.0)
+        if not np.isfinite(shortage).all():
+            shortage = np.nan_to_num(shortage, nan=0.0)
+        # the category draw's probabilities, per tier; who can supply (alive and not disrupted)
+        category_cdf = {}
+        for kind, (lo, hi) in ((SME, (0, net.n_components)), (SUPPLIER, (net.n_components, p))):
+            weight = shortage[lo:hi] + 0.01
+            category_cdf[kind] = (lo, normalized_cdf(weight / weight.sum()))
+        available = fin.alive & (self.capacity_loss < 0.5)
+        spare = self.effective_capacity - flows.demand
+        products = np.empty(len(entrants), dtype=np.int64)
+        sizes = np.empty(len(entrants))
         new_slots: list[int] = []
         new_sellers: list[int] = []
-        for firm in entrants:
-            lo, hi = (0, net.n_components) if net.kind[firm] == SME else (net.n_components, p)
-            weight = shortage[lo:hi] + 0.01
-            product = lo + int(self.rng.choice(hi - lo, p=weight / weight.sum()))
-            self._start_firm(int(firm), product, new_slots, new_sellers)
+        for i, firm in enumerate(entrants.tolist()):
+            lo, cdf = category_cdf[int(net.kind[firm])]
+            products[i] = product = lo + cdf_pick(self.rng, cdf)
+            sizes[i] = self._start_firm(firm, product, available, spare, new_slots, new_sellers)
+        self._open_books(entrants, products, sizes)
         net.add_links(np.asarray(new_slots, dtype=np.int64), np.asarray(new_sellers, dtype=np.int64))
         return len(entrants)
 
-    def _start_firm(self, firm: int, product: int, new_slots: list[int], new_sellers: list[int]) -> None:
-        """A new firm in an exited firm's place: fresh capital, half a typical firm's size, new partners."""
-        net, supply, fin = self.network, self.supply, self.finance.state
-        eco = self.scenario.ecosystem
+    def _start_firm(
+        self,
+        firm: int,
+        product: int,
+        available: np.ndarray,
+        spare: np.ndarray,
+        new_slots: list[int],
+        new_sellers: list[int],
+    ) -> float:
+        """A new firm in an exited firm's place, half a typical firm of its category in size: it
+        opens (`available` follows) and chooses new partners. Returns its size."""
+        net, fin = self.network, self.finance.state
         net.change_product(firm, product)
         peers = net.sellers_of(product)
         peers = peers[fin.alive[peers]]
-        size = 0.5 * float(np.median(self.normal_output[peers])) if len(peers) else 0.5 * float(np.median(self.normal_output[net.kind == net.kind[firm]]))
+        size = 0.5 * (
+            _median(self.normal_output[peers])
+            if len(peers)
+            else float(np.median(self.normal_output[net.kind == net.kind[firm]]))
+        )
         self.normal_output[firm] = size
-        supply.capacity[firm] = size * (1.0 + eco.capacity_slack)
-        supply.expected_demand[firm] = size
-        slots = np.arange(*np.searchsorted(net.slot_firm, [firm, firm + 1]))  # slots are sorted by firm
-        supply.inventory[slots] = 0.0
-        supply.low_fill_months[slots] = 0
-        supply.search_timer[slots] = np.nan
-        va_share = self.value_added_per_unit[firm] / self.price[firm] if self.price[firm] > 0 else 1.0
-        jobs_per_va = self.jobs_per_unit[firm] / self.value_added_per_unit[firm] if self.value_added_per_unit[firm] > 0 else 0.0
-        self.price[firm] = self.product_price[product]
-        self.value_added_per_unit[firm] = va_share * self.price[firm]
-        self.jobs_per_unit[firm] = jobs_per_va * self.value_added_per_unit[firm]
-        self.finance.open_firm(firm, self.price[firm] * size)
-        old_agent = self.firm_agents[firm]
-        old_agent.remove()
+        fin.alive[firm] = True  # its books open in _open_books
+        available[firm] = self.capacity_loss[firm] < 0.5
+        self.firm_agents[firm].remove()
         agent = AGENT_CLASSES[int(net.kind[firm])](self, firm)
         self.firm_agents[firm] = agent
         # its own sellers, chosen like any buyer qualifies sellers
-        available = fin.alive & (self.capacity_loss < 0.5)
-        spare = self.effective_capacity - self.flows.demand
-        per_slot = eco.suppliers_per_raw_input
-        for k in slots:
-            candidates = net.sellers_of(int(net.slot_product[k]))
+        per_slot = self.scenario.ecosystem.suppliers_per_raw_input
+        first, end = net.slot_range(firm)
+        for k, input_product in zip(
+            range(first, end), net.slot_product[first:end].tolist(), strict=True
+        ):
+            candidates = net.sellers_of(input_product)
             candidates = candidates[available[candidates]]
             for _ in range(min(per_slot, len(candidates))):
                 choice = agent.choose_new_seller(candidates, spare[candidates])
-                new_slots.append(int(k))
+                new_slots.append(k)
                 new_sellers.append(choice)
                 candidates = candidates[candidates != choice]
         # and a first customer or two, met through the usual channels
-        buyer_slots = np.flatnonzero((net.slot_product == product) & fin.alive[net.slot_firm])
-        for k in self.rng.choice(buyer_slots, min(2, len(buyer_slots)), replace=False):
-            new_slots.append(int(k))
+        buyer_slots = net.slots_of(product)
+        buyer_slots = buyer_slots[fin.alive[net.slot_firm[buyer_slots]]]
+        for k in sample(self.rng, len(buyer_slots), min(2, len(buyer_slots))):
+            new_slots.append(int(buyer_slots[k]))
             new_sellers.append(firm)
+        return size
+
+    def _open_books(self, firms: np.ndarray, products: np.ndarray, sizes: np.ndarray) -> None:
+        """Entrants' capacity, empty input stores, prices at their category's and fresh capital."""
+        net, supply = self.network, self.supply
+        supply.capacity[firms] = sizes * (1.0 + self.scenario.ecosystem.capacity_slack)
+        supply.expected_demand[firms] = sizes
+        slots = net.slots_of_firms(firms)
+        supply.inventory[slots] = 0.0
+        supply.low_fill_months[slots] = 0
+        supply.search_timer[slots] = np.nan
+        price, va = self.price[firms], self.value_added_per_unit[firms]
+        va_share = np.divide(va, price, out=np.ones(len(firms)), where=price > 0)
+        jobs_per_va = np.divide(
+            self.jobs_per_unit[firms], va, out=np.zeros(len(firms)), where=va > 0
+        )
+        price = self.product_price[products]
+        va = va_share * price
+        self.price[firms] = price
+        self.value_added_per_unit[firms] = va
+        self.jobs_per_unit[firms] = jobs_per_va * va
+        self.finance.open_firms(firms, price * sizes)
 
     # ------------------------------------------------------------ data collection
     def _record(self, flows: MarketFlows, final_demand: np.ndarray) -> None:
@@ -413,7 +487,6 @@ class EcosystemModel(mesa.Model):
         kind = net.kind
         out = flows.output
         price = self.price
-        leaders = net.firms_of_kind[LEADER]
         va = self.value_added_per_unit * out
         jobs = self.jobs_per_unit * self.finance.state.alive * (
             self.scenario.production.fixed_labor_share
@@ -424,8 +497,16 @@ class EcosystemModel(mesa.Model):
         )
         if self.month >= self.record_from:
             self.cum_value_added += va
-        by_kind = {t: kind == t for t in KIND_NAMES}
-        slot_kind = kind[net.slot_firm]
+        # the firms and slots of each kind (kinds never change): slices when they are runs
+        if self._record_index is None:
+            self._record_index = (
+                {t: span(net.firms_of_kind[t]) for t in KIND_NAMES},
+                {t: span(net.slots_of_buyer_kind[t]) for t in KIND_NAMES},
+                np.flatnonzero((kind != LEADER) & ~net.foreign),
+                np.flatnonzero(~net.foreign),
+            )
+        by_kind, slots_by_kind, small, domestic = self._record_index
+        leaders = by_kind[LEADER]
         seller_foreign = net.foreign[flows.link_seller]
         raw_links = net.slot_product[flows.link_slot] >= net.n_components
         raw_delivered = flows.link_delivered[raw_links].sum()
@@ -448,21 +529,19 @@ class EcosystemModel(mesa.Model):
             "capacity_lost_share": ratio(
                 _dot(self.capacity_loss, state.capacity), float(state.capacity.sum())
             ),
-            "disrupted_firms": float((self.capacity_loss > 0).sum()),
+            "disrupted_firms": float(np.count_nonzero(self.capacity_loss > 0)),
             "foreign_input_share": ratio(
                 float(flows.link_delivered[raw_links & seller_foreign].sum()), float(raw_delivered)
             ),
             "sourcing_hhi": ratio(
                 _dot(slot_weight_sq, flows.slot_order), float(flows.slot_order.sum())
             ),
-            "searches_active": float((~np.isnan(state.search_timer)).sum()),
+            "searches_active": float(np.count_nonzero(~np.isnan(state.search_timer))),
             "supply_links": float(len(flows.link_slot)),
         }
-        small = (kind != LEADER) & ~net.foreign
-        domestic = ~net.foreign
         values["sme_value_added_share"] = ratio(float(va[small].sum()), float(va[domestic].sum()))
         values["sme_employment_share"] = ratio(float(jobs[small].sum()), float(jobs[domestic].sum()))
-        values["smes_alive"] = float((self.finance.state.alive & by_kind[SME]).sum())
+        values["smes_alive"] = float(np.count_nonzero(self.finance.state.alive[by_kind[SME]]))
         values.update(self.finance.month)
         values["entries"] = float(self.entries)
         for layer in self.layers:  # each layer's own series (extra_series hook)
@@ -473,7 +552,7 @@ class EcosystemModel(mesa.Model):
             values[f"gross_output_{name}"] = _dot(out[m], price[m])
             values[f"employment_{name}"] = float(jobs[m].sum())
         for t, name in ((LEADER, "leader"), (SME, "sme")):
-            m = slot_kind == t
+            m = slots_by_kind[t]
             values[f"fill_rate_{name}"] = ratio(
                 float(flows.slot_received[m].sum()), float(flows.slot_order[m].sum())
             )
@@ -487,24 +566,25 @@ class EcosystemModel(mesa.Model):
     def _agent_snapshot(self, flows: MarketFlows) -> pd.DataFrame:
         net = self.network
         inventory = np.bincount(net.slot_firm, weights=self.supply.inventory, minlength=net.n_firms)
-        return pd.DataFrame(
-            {
-                "step": np.full(net.n_firms, self.month, dtype=np.int32),
-                "firm_id": np.arange(net.n_firms, dtype=np.int32),
-                "type": pd.Categorical.from_codes(
-                    net.kind, [KIND_NAMES[k] for k in sorted(KIND_NAMES)]
-                ),
-                "product": net.product.astype(np.int32),
-                "foreign": net.foreign,
-                "orders_received": flows.demand,
-                "output": flows.output,
-                "sales": flows.output * self.price,
-                "value_added": flows.output * self.value_added_per_unit,
-                "capacity": self.supply.capacity.copy(),
-                "capacity_lost": self.capacity_loss,
-                "input_inventory": inventory,
-            }
-        )
+        columns = {
+            "step": np.full(net.n_firms, self.month, dtype=np.int32),
+            "firm_id": np.arange(net.n_firms, dtype=np.int32),
+            "type": pd.Categorical.from_codes(
+                net.kind, [KIND_NAMES[k] for k in sorted(KIND_NAMES)]
+            ),
+            "product": net.product.astype(np.int32),
+            "foreign": net.foreign,
+            "orders_received": flows.demand,
+            "output": flows.output,
+            "sales": flows.output * self.price,
+            "value_added": flows.output * self.value_added_per_unit,
+            "capacity": self.supply.capacity.copy(),
+            "capacity_lost": self.capacity_loss,
+            "input_inventory": inventory,
+        }
+        for layer in self.layers:  # each layer's own per-firm columns (agent_columns hook)
+            columns.update(layer.agent_columns())
+        return pd.DataFrame(columns)
 
     # ------------------------------------------------------------ results
     def timeseries(self) -> pd.DataFrame:

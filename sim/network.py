@@ -15,6 +15,7 @@ matrices of the same maps are available as `link_to_slot` / `link_to_seller`).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -45,14 +46,13 @@ class ProductionNetwork:
     link_base_weight: np.ndarray  # (E,) established relationship shares
     component_recipe: np.ndarray | None = None  # (C, raw_inputs_per_component) raw categories per component
     link_state: dict[str, np.ndarray] = field(default_factory=dict)  # other per-link arrays, first axis E
-    # derived by reindex()
+    # derived by reindex() (links_of_buyer_kind and links_of_seller_kind: properties below)
     firms_of_kind: dict[int, np.ndarray] = field(init=False, repr=False)
     slots_of_buyer_kind: dict[int, np.ndarray] = field(init=False, repr=False)
-    links_of_buyer_kind: dict[int, np.ndarray] = field(init=False, repr=False)
-    links_of_seller_kind: dict[int, np.ndarray] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._sellers_index: list[np.ndarray] | None = None  # firms by product, built on demand
+        self._slots_index: list[np.ndarray] | None = None  # slots by product, built on demand
         self.reindex()
 
     # ------------------------------------------------------------ structure
@@ -73,19 +73,68 @@ class ProductionNetwork:
         return len(self.link_slot)
 
     def reindex(self) -> None:
-        """Rebuild the index sets after links change (cheap: links change many times a run)."""
+        """Build the index sets: those of firms and slots (kinds and slots never change), and
+        those of links (built again lazily when the links change, many times a run)."""
         buyer_kind = self.kind[self.slot_firm]
-        link_buyer_kind = buyer_kind[self.link_slot]
-        link_seller_kind = self.kind[self.link_seller]
         self.firms_of_kind = {t: np.flatnonzero(self.kind == t) for t in KIND_NAMES}
         self.slots_of_buyer_kind = {t: np.flatnonzero(buyer_kind == t) for t in KIND_NAMES}
-        self.links_of_buyer_kind = {t: np.flatnonzero(link_buyer_kind == t) for t in KIND_NAMES}
-        self.links_of_seller_kind = {t: np.flatnonzero(link_seller_kind == t) for t in KIND_NAMES}
         # slot_firm is sorted, so each firm's slots are one run
         new_owner = np.ones(self.n_slots, dtype=bool)
         new_owner[1:] = self.slot_firm[1:] != self.slot_firm[:-1]
         self._slot_owner_starts = np.flatnonzero(new_owner)
         self._slot_owner_firms = self.slot_firm[self._slot_owner_starts]
+        # firms are numbered by kind and slots by firm, so each kind's slots are usually one run;
+        # then, links being sorted by slot, so are each kind's links as buyers
+        runs = all(
+            len(s) == 0 or s[-1] - s[0] + 1 == len(s) for s in self.slots_of_buyer_kind.values()
+        )
+        self._slot_kind_runs = (
+            {
+                t: (int(s[0]), int(s[-1]) + 1) if len(s) else (0, 0)
+                for t, s in self.slots_of_buyer_kind.items()
+            }
+            if runs
+            else None
+        )
+        self._reindex_links()
+
+    @property
+    def links_of_buyer_kind(self) -> dict[int, np.ndarray]:
+        """Links by the kind of their buyer (indexed again when the links have changed)."""
+        if not self._links_indexed():
+            self._reindex_links()
+        return self._links_of_buyer_kind
+
+    @property
+    def links_of_seller_kind(self) -> dict[int, np.ndarray]:
+        """Links by the kind of their seller (indexed again when the links have changed)."""
+        if not self._links_indexed():
+            self._reindex_links()
+        return self._links_of_seller_kind
+
+    def _links_indexed(self) -> bool:
+        slot, seller = self._indexed_links
+        return slot is self.link_slot and seller is self.link_seller
+
+    def _reindex_links(self) -> None:
+        """The index sets of links by buyer kind and seller kind; add_links and remove_links
+        replace the link arrays, so these are rebuilt at the next use, once for several changes."""
+        self._indexed_links = (self.link_slot, self.link_seller)
+        if self._slot_kind_runs is not None:
+            bounds = np.searchsorted(
+                self.link_slot, [b for run in self._slot_kind_runs.values() for b in run]
+            )
+            self._links_of_buyer_kind = {
+                t: np.arange(bounds[2 * i], bounds[2 * i + 1])
+                for i, t in enumerate(self._slot_kind_runs)
+            }
+        else:
+            link_buyer_kind = self.kind[self.slot_firm][self.link_slot]
+            self._links_of_buyer_kind = {
+                t: np.flatnonzero(link_buyer_kind == t) for t in KIND_NAMES
+            }
+        link_seller_kind = self.kind[self.link_seller]
+        self._links_of_seller_kind = {t: (link_seller_kind == t).nonzero()[0] for t in KIND_NAMES}
 
     @property
     def link_to_slot(self) -> sp.csr_matrix:
@@ -124,24 +173,38 @@ class ProductionNetwork:
         """
         if len(slots) == 0:
             return
-        # new links go after their slot's existing ones (links stay sorted by slot)
-        by_slot = np.argsort(slots, kind="stable")
-        slots, sellers = np.asarray(slots)[by_slot], np.asarray(sellers)[by_slot]
-        at = np.searchsorted(self.link_slot, slots, side="right")
+        # new links go after their slot's existing ones (links stay sorted by slot): the same
+        # placement as np.insert at `at`, computed once for all the per-link arrays
+        slots, sellers = np.asarray(slots), np.asarray(sellers)
+        by_slot = slots.argsort(kind="stable")
+        slots, sellers = slots[by_slot], sellers[by_slot]
+        at = self.link_slot.searchsorted(slots, side="right")
+        m, e = len(slots), self.n_links
+        new_at = at + np.arange(m)
+        old_at = np.empty(e + m, dtype=bool)
+        old_at.fill(True)
+        old_at[new_at] = False
+
+        def merged(old: np.ndarray, new: np.ndarray) -> np.ndarray:
+            out = np.empty(e + m, dtype=old.dtype)
+            out[old_at] = old
+            out[new_at] = new
+            return out
+
         counts = np.bincount(self.link_slot, minlength=self.n_slots).astype(float)
         new_counts = counts + np.bincount(slots, minlength=self.n_slots)
         share = 1.0 / new_counts[slots]
-        keep = counts / np.maximum(new_counts, 1.0)
-        self.link_weight = np.insert(self.link_weight * keep[self.link_slot], at, share)
-        self.link_base_weight = np.insert(self.link_base_weight * keep[self.link_slot], at, share)
-        self.link_slot = np.insert(self.link_slot, at, slots)
-        self.link_seller = np.insert(self.link_seller, at, sellers)
-        for name, values in self.link_state.items():
-            pad = np.zeros((len(slots), *values.shape[1:]), dtype=values.dtype)
-            self.link_state[name] = np.insert(values, at, pad, axis=0)
-        total = self.per_slot_sum_for_links(self.link_weight)
-        self.link_weight = np.where(total > 0, self.link_weight / np.where(total > 0, total, 1.0), 0.0)
-        self.reindex()
+        keep = (counts / np.maximum(new_counts, 1.0))[self.link_slot]
+        self.link_weight = merged(self.link_weight * keep, share)
+        self.link_base_weight = merged(self.link_base_weight * keep, share)
+        self.link_slot = merged(self.link_slot, slots)
+        self.link_seller = merged(self.link_seller, sellers)
+        for name, values in self.link_state.items():  # new links start with zeros
+            rows, row = _as_rows(values)
+            out = np.zeros(e + m, dtype=row)
+            out[old_at] = rows
+            self.link_state[name] = out.view(values.dtype).reshape(e + m, *values.shape[1:])
+        self.link_weight = shares(self.link_weight, self.per_slot_sum_for_links(self.link_weight))
 
     def remove_links(self, drop: np.ndarray) -> None:
         """Remove links (a boolean mask); the remaining weights of each slot are renormalized.
@@ -150,16 +213,15 @@ class ProductionNetwork:
         """
         if not drop.any():
             return
-        keep = ~drop
+        keep = (~drop).nonzero()[0]
         self.link_slot = self.link_slot[keep]
         self.link_seller = self.link_seller[keep]
         for name in ("link_weight", "link_base_weight"):
             w = getattr(self, name)[keep]
-            total = np.bincount(self.link_slot, weights=w, minlength=self.n_slots)[self.link_slot]
-            setattr(self, name, np.where(total > 0, w / np.where(total > 0, total, 1.0), 0.0))
+            setattr(self, name, shares(w, self.per_slot_sum_for_links(w)))
         for name, values in self.link_state.items():
-            self.link_state[name] = values[keep]
-        self.reindex()
+            rows, _ = _as_rows(values)
+            self.link_state[name] = rows[keep].view(values.dtype).reshape(-1, *values.shape[1:])
 
     def change_product(self, firm: int, product: int) -> None:
         """A firm (re)starts in another category: its input slots take that category's recipe.
@@ -173,12 +235,20 @@ class ProductionNetwork:
             if old >= 0:
                 index[old] = index[old][index[old] != firm]
             if product >= 0:
-                index[product] = np.insert(
-                    index[product], np.searchsorted(index[product], firm), firm
-                )
+                at = int(index[product].searchsorted(firm))
+                index[product] = np.concatenate((index[product][:at], [firm], index[product][at:]))
         if self.kind[firm] == SME and self.component_recipe is not None:
-            first, end = np.searchsorted(self.slot_firm, [firm, firm + 1])  # slots sorted by firm
+            first, end = self.slot_range(firm)
+            before = self.slot_product[first:end].tolist()
             self.slot_product[first:end] = self.component_recipe[product]
+            if self._slots_index is not None:  # move the slots that changed product
+                index = self._slots_index
+                after = self.slot_product[first:end].tolist()
+                for k, was, now in zip(range(first, end), before, after, strict=True):
+                    if was != now:
+                        index[was] = index[was][index[was] != k]
+                        at = int(index[now].searchsorted(k))
+                        index[now] = np.concatenate((index[now][:at], [k], index[now][at:]))
         # nothing reindex() derives depends on products: no rebuild needed
 
     def per_slot_sum_for_links(self, link_values: np.ndarray) -> np.ndarray:
@@ -195,11 +265,90 @@ class ProductionNetwork:
             self._sellers_index = [order[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
         return self._sellers_index[product].copy()
 
+    def slot_range(self, firm: int) -> tuple[int, int]:
+        """[first, end) of the firm's slots (slots are sorted by firm)."""
+        first, end = self.slot_firm.searchsorted([firm, firm + 1]).tolist()
+        return first, end
+
+    def slots_of_firms(self, firms: np.ndarray) -> np.ndarray:
+        """All slots of the given firms, firm by firm."""
+        first = self.slot_firm.searchsorted(firms)
+        end = self.slot_firm.searchsorted(firms, side="right")
+        counts = end - first
+        starts = np.repeat(first - np.cumsum(counts) + counts, counts)
+        return starts + np.arange(counts.sum())
+
+    def slots_of(self, product: int) -> np.ndarray:
+        """Slots (of any buyer) needing `product`, by ascending id (indexed once and kept up to
+        date by change_product: each entrant looks for its first customers here)."""
+        if self._slots_index is None:
+            order = np.argsort(self.slot_product, kind="stable")
+            bounds = np.searchsorted(self.slot_product[order], np.arange(self.n_products + 1))
+            self._slots_index = [order[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+        return self._slots_index[product]
+
     def link_category(self) -> np.ndarray:
         return self.slot_product[self.link_slot]
 
 
+def shares(values: np.ndarray, totals: np.ndarray) -> np.ndarray:
+    """values / totals where the total is positive, else 0 (order shares of a slot's links)."""
+    return np.divide(values, totals, out=np.zeros(len(values)), where=totals > 0)
+
+
+_ROW_DTYPES: dict[int, np.dtype] = {}
+
+
+def span(ids: np.ndarray) -> slice | np.ndarray:
+    """A slice when the ids are consecutive (indexing with it is a view, no copy), else the ids."""
+    if len(ids) and ids[-1] - ids[0] + 1 == len(ids) and np.all(np.diff(ids) == 1):
+        return slice(int(ids[0]), int(ids[0]) + len(ids))
+    return ids
+
+
+def _as_rows(a: np.ndarray) -> tuple[np.ndarray, np.dtype]:
+    """A per-link array as a 1-D array of opaque rows (a view), and the row dtype: numpy
+    selects and scatters whole rows of a narrow 2-D array far faster this way."""
+    if a.ndim == 1:
+        return a, a.dtype
+    a = np.ascontiguousarray(a).reshape(len(a), math.prod(a.shape[1:]))
+    size = a.dtype.itemsize * a.shape[1]
+    row = _ROW_DTYPES.get(size)
+    if row is None:
+        row = _ROW_DTYPES[size] = np.dtype((np.void, size))
+    return a.view(row)[:, 0], row
+
+
 # ---------------------------------------------------------------- generation
+
+
+def _smallest_in_key_order(keys: np.ndarray, m: int) -> np.ndarray:
+    """Columns of the m smallest keys of each row, smallest first (argsort(keys)[:, :m]).
+
+    Uniform keys: the m smallest are almost surely among the few below a threshold that
+    holds about 8 m a row, so only those are sorted; a row with fewer than m below it is
+    partitioned whole.
+    """
+    n_rows, n_cols = keys.shape
+
+    def partitioned(block: np.ndarray) -> np.ndarray:
+        part = np.argpartition(block, m - 1, axis=1)[:, :m]
+        by_key = np.argsort(np.take_along_axis(block, part, axis=1), axis=1)
+        return np.take_along_axis(part, by_key, axis=1)
+
+    threshold = 8.0 * m / n_cols
+    if threshold >= 0.25:  # few columns: nothing to gain
+        return partitioned(keys)
+    rows, cols = (keys < threshold).nonzero()
+    order = np.lexsort((keys[rows, cols], rows))  # by row, then by key
+    count = np.bincount(rows, minlength=n_rows)
+    start = np.cumsum(count) - count
+    full = count >= m
+    picks = np.empty((n_rows, m), dtype=np.int64)
+    picks[full] = cols[order][(start[full, None] + np.arange(m)).ravel()].reshape(-1, m)
+    if not full.all():
+        picks[~full] = partitioned(keys[~full])
+    return picks
 
 
 def _covering_choice(
@@ -208,9 +357,7 @@ def _covering_choice(
     """Each owner picks `per_owner` distinct items; every item is picked by someone if possible."""
     keys = rng.random((n_owners, n_items))
     if 0 < per_owner < n_items:  # the per_owner smallest keys, in key order (= argsort[:, :per_owner])
-        part = np.argpartition(keys, per_owner - 1, axis=1)[:, :per_owner]
-        by_key = np.argsort(np.take_along_axis(keys, part, axis=1), axis=1)
-        picks = np.take_along_axis(part, by_key, axis=1)
+        picks = _smallest_in_key_order(keys, per_owner)
     else:
         picks = np.argsort(keys, axis=1)[:, :per_owner]
     if n_owners * per_owner >= n_items:
@@ -265,11 +412,18 @@ def _draw_sellers(
         dup &= enough[:, None]
         if not dup.any():
             break
-        picks = np.where(dup, draw((k, per_slot)), picks)
+        # draw a whole block again (the stream moves as it always did), use it where duplicated
+        u = rng.random((k, per_slot))
+        rows, cols = dup.nonzero()
+        target = base[rows] + u[rows, cols] * total[rows]
+        idx = np.searchsorted(fitness_cum, target, side="right")
+        picks[rows, cols] = np.clip(idx, lo[rows], hi[rows] - 1)
     slots = np.repeat(np.arange(k), per_slot)
     sellers = sellers_by_product[picks.ravel()]
-    pairs = np.unique(np.stack([slots, sellers], axis=1), axis=0)
-    return pairs[:, 0], pairs[:, 1]
+    # distinct (slot, seller) pairs, by slot then seller (as np.unique of the pairs' rows)
+    n = int(sellers.max()) + 1 if len(sellers) else 1
+    pairs = np.unique(slots * n + sellers)
+    return pairs // n, pairs % n
 
 
 def generate_network(eco: Ecosystem, rng: np.random.Generator) -> ProductionNetwork:

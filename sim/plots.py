@@ -17,10 +17,13 @@ STYLE = {"style": "whitegrid", "context": "notebook"}
 
 
 def save_figure(fig: plt.Figure, path: Path, data: pd.DataFrame) -> list[Path]:
-    """Write PNG (and the data as CSV beside it), atomically."""
+    """Write PNG and SVG (and the data behind the figure as CSV beside them), atomically."""
     path = Path(path)
     written = [
-        write_atomic(path, lambda p: fig.savefig(p, format="png", dpi=120, bbox_inches="tight"))
+        write_atomic(path, lambda p: fig.savefig(p, format="png", dpi=120, bbox_inches="tight")),
+        write_atomic(
+            path.with_suffix(".svg"), lambda p: fig.savefig(p, format="svg", bbox_inches="tight")
+        ),
     ]
     written.append(write_atomic(path.with_suffix(".csv"), lambda p: data.to_csv(p, index=False)))
     plt.close(fig)

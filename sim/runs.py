@@ -11,7 +11,7 @@ import pandas as pd
 
 from sim.metrics import resilience_outcomes
 from sim.model import EcosystemModel
-from sim.scenario import Scenario
+from sim.scenario import Scenario, with_steps
 
 
 @dataclass
@@ -63,8 +63,7 @@ def run_scenario(
     Common random numbers: the two runs share the network, the demand noise and the
     productivity noise, so every difference between them is caused by the shocks.
     """
-    if steps is not None:
-        scn = scn.model_copy(update={"steps": int(steps)})
+    scn = with_steps(scn, steps, scn.name)  # a run that ends before a shock starts is refused
     start = min((s.start for s in scn.shocks), default=None)
     model, ts = _simulate(scn, seed, agent_data, start or 0)
     agents = model.agent_panel() if agent_data else None

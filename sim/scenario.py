@@ -554,6 +554,16 @@ class Innovation(Section):
         ge=0.0,
         le=2.0,
     )
+    digital_inventory_turnover: float = param(
+        0.5,
+        "Inventory-turnover gain of a fully digitalized SME over a non-digital one: its input inventory "
+        "target (inventory_days) is divided by 1 + gain x digital level, relative to its start (less "
+        "buffer against a supplier disruption).",
+        "share",
+        source="seed 002: warehouse inventory turnover rose by 50 % (仓库库存周转率提高50%)",
+        ge=0.0,
+        le=5.0,
+    )
     digital_start: PositivePair = param(
         (2.0, 4.5),
         "Beta(a, b) of SMEs' digital level at the start and at entry (数字鸿沟: most SMEs lag).",
@@ -860,9 +870,10 @@ class SupplierDisruption(ShockBase):
     """Some firms lose part of their capacity (fire, flood, lockdown, sanctions on one firm)."""
 
     type: Literal["supplier_disruption"] = SHOCK_TYPE_FIELD
-    target: Literal["random", "largest", "category", "foreign"] = param(
+    target: Literal["random", "largest", "category", "foreign", "firm"] = param(
         "random",
-        "Which firms: random ones, the largest by capacity, all of one category, or foreign suppliers.",
+        "Which firms: random ones, the largest by capacity, all of one category, foreign suppliers, "
+        "or one firm by its id.",
         "-",
     )
     tier: Literal["supplier", "sme"] = param("supplier", "Tier of the disrupted firms.", "-")
@@ -878,6 +889,14 @@ class SupplierDisruption(ShockBase):
         "index",
         ge=0,
     )
+    firm: int | None = param(
+        None,
+        "Firm id hit, for target 'firm' (ids: leaders first, then SMEs, then suppliers, as firm_id in "
+        "agents.parquet); it must be a firm of the tier. The network, hence who firm i is, is drawn "
+        "from the run's seed.",
+        "firm id",
+        ge=0,
+    )
     capacity_loss: float = param(
         1.0, "Share of capacity lost at the start.", "share", gt=0.0, le=1.0
     )
@@ -886,6 +905,8 @@ class SupplierDisruption(ShockBase):
     def _needs_target_detail(self) -> SupplierDisruption:
         if self.target == "category" and self.category is None:
             raise ValueError("target 'category' needs a category index")
+        if self.target == "firm" and self.firm is None:
+            raise ValueError("target 'firm' needs a firm id")
         if self.target != "category" and self.count is None and self.share is None:
             raise ValueError("give count or share")
         return self
@@ -1040,6 +1061,12 @@ class Scenario(Section):
                     raise ValueError(
                         f"shocks.{i}.category: must be < {n} for tier {shock.tier}, got {shock.category}"
                     )
+            if isinstance(shock, SupplierDisruption) and shock.firm is not None:
+                lo, hi = tier_firm_ids(eco, shock.tier)
+                if not lo <= shock.firm < hi:
+                    raise ValueError(
+                        f"shocks.{i}.firm: ids of tier {shock.tier} are {lo}..{hi - 1}, got {shock.firm}"
+                    )
             if isinstance(shock, ForeignCutoff) and isinstance(shock.categories, list):
                 bad = [c for c in shock.categories if not 0 <= c < eco.n_raw_categories]
                 if bad:
@@ -1070,6 +1097,15 @@ class Scenario(Section):
         """A stable hash of the validated content (name and description included)."""
         blob = json.dumps(self.model_dump(mode="json"), sort_keys=True).encode()
         return hashlib.sha256(blob).hexdigest()[:16]
+
+
+def tier_firm_ids(eco: Ecosystem, tier: str) -> tuple[int, int]:
+    """[first, last + 1) firm ids of a tier: leaders come first, then SMEs, then suppliers."""
+    first_sme = eco.n_leaders
+    first_supplier = first_sme + eco.n_smes
+    if tier == "sme":
+        return first_sme, first_supplier
+    return first_supplier, first_supplier + eco.n_suppliers
 
 
 def _flat_index() -> dict[str, str]:
@@ -1233,6 +1269,40 @@ def validate_scenario(data: dict, source: str) -> Scenario:
         return Scenario.model_validate(data)
     except ValidationError as err:
         raise InputError(_format_validation_error(source, err, data)) from None
+
+
+def check_steps(shocks: list[Any], steps: int, source: str, option: str = "steps") -> None:
+    """Refuse a run length that ends before a shock starts: the one check of every way a run's
+    length is set apart from its scenario (`rongtong run/compare --steps`, an experiment's
+    `steps:`, run_scenario(steps=...)). Such a shock would silently never happen, and the
+    outcomes measured from its start would be NaN.
+
+    `shocks` are Shock models or shock data (mappings; a missing start is the default).
+    """
+    default = ShockBase.model_fields["start"].default
+    starts = [
+        shock.start if isinstance(shock, ShockBase) else shock.get("start", default)
+        for shock in shocks
+        if isinstance(shock, ShockBase | dict)
+    ]
+    late = [
+        (i, start) for i, start in enumerate(starts) if isinstance(start, int) and start >= steps
+    ]
+    if late:
+        i, start = late[0]
+        need = max(start for _, start in late) + 1
+        raise InputError(
+            f"{source}: field '{option}': the run would end before shocks.{i} starts "
+            f"(shocks.{i}.start = {start}); expected {option} >= {need}, got {steps}"
+        )
+
+
+def with_steps(scn: Scenario, steps: int | None, source: str, option: str = "steps") -> Scenario:
+    """`scn` run for `steps` months instead of its own (None: unchanged), checked and validated."""
+    if steps is None:
+        return scn
+    check_steps(scn.shocks, steps, source, option)
+    return validate_scenario({**scn.model_dump(), "steps": steps}, source)
 
 
 def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:

@@ -57,7 +57,9 @@ class ShockSchedule:
         if isinstance(s, SupplierDisruption):
             tier = SUPPLIER if s.tier == "supplier" else SME
             pool = net.firms_of_kind[tier]
-            if s.target == "category":
+            if s.target == "firm":  # the scenario checked that the id is a firm of the tier
+                firms = np.array([s.firm], dtype=np.int64)
+            elif s.target == "category":
                 offset = net.n_components if tier == SUPPLIER else 0
                 firms = pool[net.product[pool] == offset + s.category]
             else:

@@ -4,6 +4,8 @@ One month clears in two sweeps over the tiers:
 - orders flow upstream (leaders, then SMEs): each buyer plans output
   min(orders received, effective capacity), and orders per input
   a*planned + adjustment*(inventory target - inventory), split over its sellers by weight;
+  the inventory target is inventory_months x the buyer's own inventory factor x expected use
+  (the factor is 1 unless a layer changes it: digitalized firms turn inventory over faster);
 - production flows downstream (suppliers, then SMEs, then leaders): output is
   min(orders received, effective capacity, Leontief limit of input inventories); a seller
   short of output rations its customers; what it ships arrives in the buyers' inventories
@@ -25,13 +27,15 @@ DAYS_PER_MONTH = 30.0
 
 @dataclass
 class SupplyState:
-    """Per-firm and per-slot stocks that carry over from month to month."""
+    """Per-firm and per-slot stocks that carry over from month to month, and each firm's
+    inventory factor (a hook the innovation layer sets; 1 keeps the scenario's target)."""
 
     capacity: np.ndarray  # (N,) installed capacity, units/month
     expected_demand: np.ndarray  # (N,) smoothed orders received
     inventory: np.ndarray  # (K,) input inventory on each slot
     low_fill_months: np.ndarray  # (K,) consecutive months the slot's fill rate was low
     search_timer: np.ndarray  # (K,) months left in a search for a new seller; nan when idle
+    inventory_factor: np.ndarray  # (N,) multiplies the firm's input inventory target
 
     def copy(self) -> SupplyState:
         return SupplyState(*(a.copy() for a in vars(self).values()))
@@ -141,7 +145,8 @@ def clear_market(
         expected_use = coef[slots] * np.minimum(
             state.expected_demand[buyer], effective_capacity[buyer]
         )
-        gap = rules.inventory_months * expected_use - state.inventory[slots]
+        target_months = rules.inventory_months * state.inventory_factor[buyer]
+        gap = target_months * expected_use - state.inventory[slots]
         slot_order[slots] = np.maximum(
             0.0, coef[slots] * planned[buyer] + rules.inventory_adjustment * gap
         )

@@ -49,3 +49,36 @@ def small_scenario(
 @pytest.fixture
 def scenario_factory():
     return small_scenario
+
+
+@pytest.fixture
+def labelled_figures(monkeypatch):
+    """Every figure saved through sim.plots.save_figure, by file name, with what is missing from it.
+
+    A figure passes when each visible panel has both axis labels, it has a title (its
+    own or the figure's) and the data written beside it is not empty.
+    """
+    import sim.gallery
+    import sim.plots
+
+    problems: dict[str, list[str]] = {}
+    real = sim.plots.save_figure
+
+    def checked(fig, path, data):
+        missing = []
+        title = fig.get_suptitle()
+        for ax in fig.axes:
+            if not ax.get_visible() or ax.get_label() == "<colorbar>":
+                continue
+            if not ax.get_xlabel() or not ax.get_ylabel():
+                missing.append(f"axis label of panel '{ax.get_title()}'")
+            if not (ax.get_title() or title):
+                missing.append("title")
+        if len(data) == 0:
+            missing.append("data")
+        problems[Path(path).name] = missing
+        return real(fig, path, data)
+
+    monkeypatch.setattr(sim.plots, "save_figure", checked)
+    monkeypatch.setattr(sim.gallery, "save_figure", checked)
+    return problems

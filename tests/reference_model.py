@@ -14,8 +14,9 @@ Orders flow upstream, tier by tier (leaders, then SMEs, then suppliers).
   expected <- (1 - theta) * expected + theta * orders received.
   Planned output = min(orders received, effective capacity).
   For each of its inputs (slots), with Leontief coefficient a:
-  order = max(0, a * planned + adjustment * (inventory_months * a * min(expected, effective
-  capacity) - inventory)), split over the slot's sellers by link weight.
+  order = max(0, a * planned + adjustment * (inventory_months * f * a * min(expected, effective
+  capacity) - inventory)), split over the slot's sellers by link weight; f is the buyer's
+  own inventory factor (1 unless digitalization shortened its target).
 Production flows downstream, tier by tier (suppliers, then SMEs, then leaders).
   Output = min(orders received, effective capacity, min over inputs of inventory / a),
   never negative. Each input's inventory falls by a * output. A seller whose output
@@ -69,6 +70,7 @@ class Firm:
     kind: str
     capacity: float
     expected_demand: float
+    inventory_factor: float = 1.0  # multiplies the inventory target of each of its inputs
     slots: list[int] = field(default_factory=list)
 
 
@@ -122,7 +124,10 @@ class ReferenceEconomy:
         inventory = [0.0] * k if state is None else [float(x) for x in state.inventory]
         low = [0] * k if state is None else [int(x) for x in state.low_fill_months]
         timers = [math.nan] * k if state is None else [float(x) for x in state.search_timer]
-        firms = [Firm(KINDS[int(net.kind[i])], capacity[i], expected[i]) for i in range(n)]
+        factor = [1.0] * n if state is None else [float(x) for x in state.inventory_factor]
+        firms = [
+            Firm(KINDS[int(net.kind[i])], capacity[i], expected[i], factor[i]) for i in range(n)
+        ]
         slots = []
         for j in range(k):
             buyer = int(net.slot_firm[j])
@@ -194,6 +199,7 @@ class ReferenceEconomy:
                     slot = self.slots[k]
                     target = (
                         inventory_months
+                        * firm.inventory_factor
                         * slot.coef
                         * min(firm.expected_demand, effective_capacity[i])
                     )

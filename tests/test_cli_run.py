@@ -14,26 +14,13 @@ import pytest
 from conftest import REPO, SCENARIOS
 from typer.testing import CliRunner
 
+from sim.agents import TIER_NAMES
 from sim.cli import app
-from sim.metrics import OUTCOME_NAMES
+from sim.metrics import INNOVATION_OUTCOMES, OUTCOME_NAMES
 
 STEPS = "40"
 # outcomes of layers that are not built yet must be NaN, never a silent 0
-LAYER_OUTCOMES = {
-    "sim.innovation": (
-        "innovations",
-        "innovations_per_rd",
-        "commercialization_rate",
-        "commercialization_lag",
-        "licenses",
-        "patent_shares",
-        "acquisitions",
-        "killer_acquisitions",
-        "imitations",
-        "tech_growth",
-        "certified_smes",
-    ),
-}
+LAYER_OUTCOMES = {"sim.innovation": INNOVATION_OUTCOMES}
 PRODUCTION_OUTCOMES = (
     "output_loss_pct",
     "peak_drop_pct",
@@ -106,6 +93,37 @@ def test_agent_data_writes_a_panel_of_every_firm_and_month(foreign_cutoff_run):
     n_firms = agents["firm_id"].nunique()
     assert len(agents) == n_firms * int(STEPS)
     assert set(agents["type"].astype(str)) == {"leader", "sme", "supplier"}
+
+
+def test_agent_data_carries_each_firms_technology_certificate_owner_and_digital_level(
+    foreign_cutoff_run,
+):
+    _, out = foreign_cutoff_run
+    agents = pd.read_parquet(out / "agents.parquet")
+    kind = agents["type"].astype(str)
+    sme, leader = kind == "sme", kind == "leader"
+    # tiers as the certification office names them, for SMEs only; some SMEs win a certificate
+    tiers = agents["tier"].astype(str).where(agents["tier"].notna())
+    assert set(tiers.dropna()) <= set(TIER_NAMES)
+    assert "certified" in set(tiers.dropna())
+    assert agents["tier"].notna().eq(sme).all(), "SMEs, and only SMEs, have a tier"
+    assert (agents.loc[sme | leader, "tech_level"] > 0).all()
+    assert agents.loc[~(sme | leader), "tech_level"].isna().all(), "suppliers do no R&D"
+    assert agents.loc[sme, "digital_level"].between(0.0, 1.0).all()
+    assert agents.loc[~sme, "digital_level"].isna().all()
+    assert agents.loc[sme | leader, "rd_intensity"].between(0.0, 1.0).all()
+    # an owner is the leader that acquired the SME (deals.parquet), from that month on
+    owned = agents[agents["owner"].notna()]
+    assert len(owned) > 0, "some SMEs were acquired in the run"
+    assert set(owned["owner"]) <= set(agents.loc[leader, "firm_id"])
+    assert (owned["type"].astype(str) == "sme").all()
+    deals = pd.read_parquet(out / "deals.parquet")
+    bought = deals.loc[deals["type"] == "acquisition", ["sme", "leader", "step"]]
+    matched = owned.merge(
+        bought, left_on=["firm_id", "owner"], right_on=["sme", "leader"], suffixes=("", "_deal")
+    )
+    matched = matched[matched["step_deal"] <= matched["step"]]
+    assert len(matched.drop_duplicates(["firm_id", "step"])) == len(owned)
 
 
 def test_no_agent_panel_unless_asked(tmp_path):

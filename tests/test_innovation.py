@@ -7,6 +7,7 @@ compare means over seeds; the seed sets are fixed, so a result seen once is seen
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -21,22 +22,9 @@ from sim.agents import DEAL_OPTIONS, ChainLeader, DealOffers
 from sim.certification import CERTIFIED
 from sim.cli import app
 from sim.innovation import DEAL_COLUMNS, INNOVATION_SERIES, TECH_DEALS, InnovationLayer
-from sim.metrics import OUTCOME_NAMES
+from sim.metrics import INNOVATION_OUTCOMES, OUTCOME_NAMES
 from sim.network import LEADER, SME
 
-INNOVATION_OUTCOMES = (
-    "innovations",
-    "innovations_per_rd",
-    "commercialization_rate",
-    "commercialization_lag",
-    "licenses",
-    "patent_shares",
-    "acquisitions",
-    "killer_acquisitions",
-    "imitations",
-    "tech_growth",
-    "certified_smes",
-)
 FISCAL_LEVERS = {
     "shared_equipment": 0.6,
     "rd_subsidy_rate": 0.3,
@@ -445,20 +433,36 @@ def killer_share(seeds, **overrides) -> float:
 def test_killer_acquisitions_are_a_few_percent_and_review_cuts_them():
     """Cunningham, Ederer & Ma (2021): 5.3-7.4 % of acquisitions; fewer under merger review.
 
-    About 23 acquisitions a run: 16 runs give about 370, so the share is known to about
-    +-3.5 points (99 %); the slow test below pins it down with 30 runs.
+    The share pooled over n runs is compared with the published range widened by its own
+    sampling error. Acquisitions cluster by run (one run's leaders draw alike), so the error
+    is larger than a binomial count suggests: over 150 seeds (share 7.1 %) the 99 % spread
+    of 16-run shares was 3.9-10.4 %, i.e. +-3.3 points, and +-3.3 * sqrt(16 / n) for n runs.
     """
     seeds = range(16)
     share = killer_share(seeds)
-    assert 0.03 < share < 0.10
+    assert published_range_widened(len(seeds)).contains(share), share
     reviewed = killer_share(seeds, antitrust_review=0.8)
     assert reviewed < 0.5 * share
 
 
+class _Band(NamedTuple):
+    low: float
+    high: float
+
+    def contains(self, x: float) -> bool:
+        return self.low < x < self.high
+
+
+def published_range_widened(runs: int) -> _Band:
+    """5.3-7.4 % widened by the 99 % sampling half-width of a share pooled over `runs` runs."""
+    half_width = 0.033 * (16 / runs) ** 0.5
+    return _Band(0.053 - half_width, 0.074 + half_width)
+
+
 @pytest.mark.slow
 def test_killer_acquisitions_match_the_published_range_over_many_replicates():
-    share = killer_share(range(30))  # about 700 acquisitions: +-2.4 points (99 %)
-    assert 0.045 < share < 0.085
+    share = killer_share(range(30))
+    assert published_range_widened(30).contains(share), share
     assert killer_share(range(30), antitrust_review=0.5) < share
 
 

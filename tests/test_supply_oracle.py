@@ -22,6 +22,7 @@ from reference_model import Month, ReferenceEconomy, link_table
 import sim
 import sim.model
 from sim import supply
+from sim.innovation import InnovationLayer
 from sim.network import ProductionNetwork
 
 RTOL = 1e-12
@@ -327,6 +328,36 @@ def test_model_matches_oracle_under_stress(monkeypatch, rationing, seed):
     assert spy.counts["links_added"] > 0
 
 
+# ---------------------------------------------------------------- per-firm inventory targets
+
+UNEVEN_TARGETS = np.random.default_rng(7).uniform(0.2, 2.5, 10_000)
+
+
+def uneven_inventory_targets(monkeypatch: pytest.MonkeyPatch) -> None:
+    """From month 1 on, every firm (leaders and suppliers too) holds its own inventory target:
+    inventory_days x a factor between 0.2 and 2.5, set where the innovation layer sets its hook."""
+    real = InnovationLayer._set_trade_factors
+
+    def set_trade_factors(self):
+        real(self)
+        factor = self.model.inventory_factor
+        factor[:] = UNEVEN_TARGETS[: len(factor)]
+
+    monkeypatch.setattr(InnovationLayer, "_set_trade_factors", set_trade_factors)
+
+
+@pytest.mark.parametrize("rationing", ["proportional", "smaller_first"])
+def test_model_matches_oracle_with_unequal_inventory_targets(monkeypatch, rationing):
+    uneven_inventory_targets(monkeypatch)
+    spy = OracleSpy(monkeypatch)
+    scn = stress_scenario(rationing)
+    model = spy.run(scn, seed=1)
+    assert spy.counts["months"] == scn.steps
+    factor = model.inventory_factor
+    assert factor.min() < 0.5 and factor.max() > 2.0, "the targets really differ between firms"
+    assert spy.counts["rationing_sellers"] > 0
+
+
 # ---------------------------------------------------------------- the oracle can fail
 
 # the correct rules, kept before any test plants a wrong one
@@ -399,3 +430,21 @@ def test_a_changed_rule_fails_the_comparison(monkeypatch, mutant):
     spy = OracleSpy(monkeypatch)
     with pytest.raises(AssertionError):
         spy.run(stress_scenario("proportional", steps=24), seed=0)
+
+
+def _one_target_for_all(net, state, final_demand, effective_capacity, rules):
+    """Every firm holds the scenario's inventory target, whatever its own factor says."""
+    own = state.inventory_factor
+    state.inventory_factor = np.ones_like(own)
+    try:
+        return REAL["clear_market"](net, state, final_demand, effective_capacity, rules)
+    finally:
+        state.inventory_factor = own
+
+
+def test_ignoring_the_firms_own_inventory_target_fails_the_comparison(monkeypatch):
+    uneven_inventory_targets(monkeypatch)
+    monkeypatch.setattr(supply, "clear_market", _one_target_for_all)
+    spy = OracleSpy(monkeypatch)
+    with pytest.raises(AssertionError):
+        spy.run(stress_scenario("proportional", steps=12), seed=0)

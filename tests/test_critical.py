@@ -1,0 +1,170 @@
+"""Critical nodes: one disruption at a time, TTS against TTR, ranking; and the single-firm shock target."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from test_experiments import write_tiny_scenario
+from typer.testing import CliRunner
+
+import sim
+import sim.runs
+from sim.cli import app
+from sim.critical import critical_experiment
+from sim.gallery import firm_table
+from sim.metrics import time_to_survive
+from sim.scenario import tier_firm_ids
+
+START, TTR, TOP_K = 10, 4, 3
+
+
+def cli(*args: str):
+    return CliRunner().invoke(app, list(args))
+
+
+# ---------------------------------------------------------------- the single-firm target
+
+
+def test_the_firm_target_disrupts_that_firm_and_no_other(scenario_factory):
+    shock = {"type": "supplier_disruption", "target": "firm", "tier": "supplier", "start": 5}
+    scn = scenario_factory(steps=12, shocks=[{**shock, "firm": 70, "capacity_loss": 0.6}])
+    model = sim.EcosystemModel(scn, rng=3)
+    loss = model.shocks.capacity_loss(5)
+    assert np.flatnonzero(loss).tolist() == [70] and loss[70] == pytest.approx(0.6)
+    assert not model.shocks.capacity_loss(4).any()
+    assert sim.run_scenario(scn, seed=3).info["directly_hit_firms"] == 1
+
+
+@pytest.mark.parametrize(
+    "shock, expected",
+    [
+        ({"tier": "sme", "firm": 2}, "shocks.0.firm: ids of tier sme are"),  # a leader's id
+        ({"tier": "supplier", "firm": 10_000}, "shocks.0.firm: ids of tier supplier are"),
+        ({"tier": "sme"}, "target 'firm' needs a firm id"),
+    ],
+)
+def test_a_firm_id_that_is_not_a_firm_of_the_tier_is_refused_in_one_line(tmp_path, shock, expected):
+    path = tmp_path / "bad.yaml"
+    shock = {"type": "supplier_disruption", "target": "firm", **shock}
+    path.write_text(yaml.safe_dump({"name": "bad", "shocks": [shock]}))
+    result = cli("run", str(path), "--out", str(tmp_path / "out"), "--steps", "5")
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"error: {path}") and expected in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert not (tmp_path / "out").exists()
+
+
+def test_firm_ids_run_leaders_then_smes_then_suppliers():
+    eco = sim.Scenario().ecosystem
+    assert tier_firm_ids(eco, "sme") == (eco.n_leaders, eco.n_leaders + eco.n_smes)
+    assert tier_firm_ids(eco, "supplier")[1] == eco.n_leaders + eco.n_smes + eco.n_suppliers
+
+
+# ---------------------------------------------------------------- the study
+
+
+@pytest.fixture(scope="module")
+def tiny_critical(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("critical")
+    scenario = write_tiny_scenario(tmp)
+    out = tmp / "out"
+    args = ["critical", str(scenario), "--out", str(out), "--workers", "0", "--top-k", str(TOP_K)]
+    args += ["--start", str(START), "--duration", str(TTR)]
+    return scenario, out, args, cli(*args)
+
+
+def test_every_category_and_the_top_firms_are_disrupted_once_and_ranked_by_loss(tiny_critical):
+    scenario, out, _, result = tiny_critical
+    assert result.exit_code == 0, result.output
+    scn = sim.load_scenario(scenario)
+    eco = scn.ecosystem
+    table = pd.read_parquet(out / "critical.parquet")
+    assert len(table) == eco.n_component_categories + eco.n_raw_categories + TOP_K
+    assert table["node"].is_unique
+    assert table["rank"].tolist() == list(range(1, len(table) + 1))
+    assert table["output_loss_pct"].is_monotonic_decreasing
+    assert set(table["node_type"]) <= {"component", "raw", "sme", "supplier"}
+
+    # the firms are the largest upstream firms by steady-state sales in the run's ecosystem
+    seed = int(table["seed"].iloc[0])
+    firms = firm_table(sim.EcosystemModel(scn.without_shocks(), rng=seed))
+    upstream = firms[firms["type"] != "leader"].sort_values("sales", ascending=False, kind="stable")
+    chosen = table[table["node_type"].isin(["sme", "supplier"])]["node_id"]
+    assert set(chosen) == set(upstream["firm_id"].head(TOP_K))
+    # a category is the whole category: it has no alternative seller left
+    assert (table[table["node_type"].isin(["component", "raw"])]["alternatives"] == 0).all()
+
+
+def test_tts_is_measured_on_the_stored_paths_and_critical_means_tts_below_ttr(tiny_critical):
+    _, out, _, result = tiny_critical
+    assert result.exit_code == 0, result.output
+    table = pd.read_parquet(out / "critical.parquet")
+    runs = pd.read_parquet(out / "outcomes.parquet")
+    series = pd.read_parquet(out / "timeseries.parquet")
+    for row in table.head(4).itertuples(index=False):
+        run_id = runs[runs["scenario"] == row.node]["run_id"].iloc[0]
+        path = series[series["run_id"] == run_id]
+        expected = time_to_survive(path["output"].to_numpy(), path["output_cf"].to_numpy(), START)
+        assert row.time_to_survive == expected or (
+            math.isnan(row.time_to_survive) and math.isnan(expected)
+        )
+    assert (table["ttr_months"] == TTR).all()
+    held = table["time_to_survive"].isna()
+    assert (table["critical"] == (~held & (table["time_to_survive"] < TTR))).all()
+    assert not table.loc[held, "critical"].any()
+    assert "critical (time to survive < time to recover" in result.stdout
+
+
+def test_the_study_writes_its_table_drivers_and_labelled_figures(tiny_critical, labelled_figures):
+    _, out, _, result = tiny_critical
+    assert result.exit_code == 0, result.output
+    assert len(pd.read_csv(out / "critical.csv")) == len(pd.read_parquet(out / "critical.parquet"))
+    drivers = pd.read_csv(out / "critical_drivers.csv")
+    assert {"demand_exposed_share", "leaders_exposed"} & set(drivers["feature"])
+    assert drivers["spearman_rho"].between(-1, 1).all()
+    # redraw from the stored results alone
+    redrawn = cli("plot", str(out), "--out", str(out / "again"))
+    assert redrawn.exit_code == 0, redrawn.output
+    for name in ("critical_ranking", "critical_top_node_triangle"):
+        for ext in ("png", "svg", "csv"):
+            assert (out / "again" / f"{name}.{ext}").stat().st_size > 0
+        assert labelled_figures[f"{name}.png"] == []
+
+
+def test_running_it_again_resumes_without_running_any_node_again(tiny_critical, monkeypatch):
+    _, out, args, result = tiny_critical
+    assert result.exit_code == 0
+    calls = []
+    monkeypatch.setattr(sim.runs, "run_scenario", lambda *a, **k: calls.append(a))
+    again = cli(*args)
+    assert again.exit_code == 0, again.output
+    assert calls == []
+
+
+def test_with_replicates_each_ecosystem_has_its_own_top_firms_run_only_there(scenario_factory):
+    scn = scenario_factory(steps=30)
+    exp = critical_experiment(scn, source="test", top_k=2, reps=2, start=10, duration=3)
+    eco = scn.ecosystem
+    categories = eco.n_component_categories + eco.n_raw_categories
+    runs = exp.runs()
+    assert len(runs) == 2 * categories + 2 * 2
+    by_point = pd.DataFrame([(r.point, r.replicate) for r in runs], columns=["point", "replicate"])
+    firm_points = by_point[by_point["point"] >= categories]
+    assert firm_points.groupby("point")["replicate"].nunique().eq(1).all()
+    assert sorted(firm_points["replicate"]) == [0, 0, 1, 1]
+    assert len(set(exp.seeds)) == 2
+
+
+def test_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path):
+    out = tmp_path / "out"
+    missing = cli("critical", str(tmp_path / "nope.yaml"), "--out", str(out))
+    assert missing.exit_code == 2 and missing.stderr.count("\n") == 1
+    assert "nope.yaml" in missing.stderr
+    scenario = write_tiny_scenario(tmp_path)  # 30 months
+    late = cli("critical", str(scenario), "--out", str(out), "--start", "30", "--workers", "0")
+    assert late.exit_code == 2 and late.stderr.count("\n") == 1 and "--start 30" in late.stderr
+    assert not out.exists()
