@@ -154,9 +154,10 @@ class ChainLeader(Firm):
         scale = np.maximum(licence_value, 1e-12)
         use = (offers.gain - offers.cannibalization) * horizon
         imitate = (
-            (offers.gain * (1.0 - rules.imitation_quality_loss) - offers.cannibalization) * horizon
-            - (ip_protection * rules.infringement_damages + rules.imitation_cost) * licence_value
-        )
+            offers.gain * (1.0 - rules.imitation_quality_loss) - offers.cannibalization
+        ) * horizon - (
+            ip_protection * rules.infringement_damages + rules.imitation_cost
+        ) * licence_value
         keep = np.where(offers.conditioned, use, np.maximum(use, 0.0))
         threat = 0.5 * offers.cannibalization * horizon  # a rival leader may adopt it otherwise
         acquire = (
@@ -193,7 +194,9 @@ class DealOffers:
     royalty: np.ndarray  # monthly royalty a licence costs
     cannibalization: np.ndarray  # monthly loss of the leader's own line if the technology is used
     book_value: np.ndarray  # the SME's book equity (what an acquirer also gets)
-    pipeline: np.ndarray  # the SME's expected innovations over the horizon, weighted, in licence values
+    pipeline: (
+        np.ndarray
+    )  # the SME's expected innovations over the horizon, weighted, in licence values
     can_acquire: np.ndarray  # independent SME, affordable, not blocked by the merger review
     conditioned: np.ndarray  # the merger review forbids shelving
     taste: np.ndarray  # (rows, len(DEAL_OPTIONS)) Gumbel taste shocks

@@ -182,14 +182,19 @@ def _run_and_report(exp, out: Path | None, workers, dask, fresh: bool, method: s
         raise typer.Exit(1)
 
 
-# executor options shared by `sweep` and `compare`
+# options shared by the commands that run experiments (sweep, compare, sensitivity, critical, validate)
 WorkersOption = Annotated[
     int | None,
     typer.Option(min=0, help="Local worker processes (default: one per core; 0 = this process)."),
 ]
 DaskOption = Annotated[
     str | None,
-    typer.Option(help="Dask scheduler address (tcp://host:port), or 'local' to start a LocalCluster."),
+    typer.Option(
+        help="Dask scheduler address (tcp://host:port), or 'local' to start a LocalCluster."
+    ),
+]
+FreshOption = Annotated[
+    bool, typer.Option("--fresh", help="Discard the results already in the output folder.")
 ]
 
 
@@ -202,9 +207,7 @@ def sweep(
     out: Annotated[
         Path | None, typer.Option(help="Output folder (default results/<experiment name>).")
     ] = None,
-    fresh: Annotated[
-        bool, typer.Option("--fresh", help="Discard the results already in the output folder.")
-    ] = False,
+    fresh: FreshOption = False,
     seed: Annotated[
         int | None, typer.Option(min=0, help="Root seed (SeedSequence) instead of the file's.")
     ] = None,
@@ -243,9 +246,7 @@ def compare(
     ] = None,
     workers: WorkersOption = None,
     dask: DaskOption = None,
-    fresh: Annotated[
-        bool, typer.Option("--fresh", help="Discard the results already in the output folder.")
-    ] = False,
+    fresh: FreshOption = False,
 ) -> None:
     """Run each scenario --reps times with common random numbers; paired differences against the first."""
     from sim.experiments import experiment_from_scenarios
@@ -277,9 +278,7 @@ def sensitivity(
         Path | None,
         typer.Option(help="Output folder (default results/<experiment name>[_n<samples>])."),
     ] = None,
-    fresh: Annotated[
-        bool, typer.Option("--fresh", help="Discard the results already in the output folder.")
-    ] = False,
+    fresh: FreshOption = False,
     seed: Annotated[
         int | None, typer.Option(min=0, help="Root seed (SeedSequence) instead of the file's.")
     ] = None,
@@ -341,9 +340,7 @@ def critical(
     out: Annotated[
         Path | None, typer.Option(help="Output folder (default results/critical_<scenario name>).")
     ] = None,
-    fresh: Annotated[
-        bool, typer.Option("--fresh", help="Discard the results already in the output folder.")
-    ] = False,
+    fresh: FreshOption = False,
     seed: Annotated[int, typer.Option(min=0, help="Root seed (SeedSequence).")] = 0,
     duration: Annotated[
         int, typer.Option(min=1, help="Months each node is out: its time to recover (TTR).")

@@ -18,7 +18,9 @@ def _row(name: str, field) -> str:
     extra = field.json_schema_extra or {}
     default = field.default if field.default is not None else "null"
     text = (field.description or "").replace("|", "/")
-    return f"| `{name}` | {text} | {extra.get('unit', '')} | {default} | {extra.get('source', '')} |"
+    return (
+        f"| `{name}` | {text} | {extra.get('unit', '')} | {default} | {extra.get('source', '')} |"
+    )
 
 
 def parameter_table() -> str:
@@ -29,7 +31,9 @@ def parameter_table() -> str:
     lines += ["| field | meaning | unit | default | source |", "|---|---|---|---|---|"]
     for cls in _shock_classes():
         kind = cls.model_fields["type"].annotation.__args__[0]
-        lines += [_row(f"{kind}.{name}", f) for name, f in cls.model_fields.items() if name != "type"]
+        lines += [
+            _row(f"{kind}.{name}", f) for name, f in cls.model_fields.items() if name != "type"
+        ]
     return "\n".join(lines)
 
 

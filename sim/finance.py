@@ -136,9 +136,15 @@ class FinanceSystem:
         self.month: dict[str, float] = dict.fromkeys(MONTH_FIGURES, 0.0)
         self.initial_smes = np.flatnonzero(net.kind != LEADER)
         self.credit_factor = np.ones(net.n_firms)  # hook: e.g. certified SMEs get longer lines
-        self.premium_factor = np.ones(net.n_firms)  # hook: multiplies the SME risk premium (certificates cut it)
-        self.wage_factor = np.ones(net.n_firms)  # hook: labour cost per unit (technology, digitalization lower it)
-        self.dividends = np.zeros(net.n_firms)  # each firm's dividends last month (profit = change in net worth + these)
+        self.premium_factor = np.ones(
+            net.n_firms
+        )  # hook: multiplies the SME risk premium (certificates cut it)
+        self.wage_factor = np.ones(
+            net.n_firms
+        )  # hook: labour cost per unit (technology, digitalization lower it)
+        self.dividends = np.zeros(
+            net.n_firms
+        )  # each firm's dividends last month (profit = change in net worth + these)
         self._terms_cache: PaymentTerms | None = None
 
     def _book_past_trade(self, model: EcosystemModel) -> None:
@@ -215,7 +221,9 @@ class FinanceSystem:
 
     def annual_rate(self, t: int) -> np.ndarray:
         base = self.cfg.base_rate + sum(c.rate_increase * intensity(c, t) for c in self.crunches)
-        premium = self.cfg.sme_risk_premium * (1.0 - self.policy.credit_guarantee) * self.premium_factor
+        premium = (
+            self.cfg.sme_risk_premium * (1.0 - self.policy.credit_guarantee) * self.premium_factor
+        )
         return np.where(self._is_leader, base, base + premium)
 
     def credit_limit(self, t: int) -> np.ndarray:
@@ -274,12 +282,17 @@ class FinanceSystem:
         if scf > 0:
             # an SME uses it when it is borrowing (it is cheaper than its credit line), not to pay dividends
             borrowing = st.debt > 0
-            eligible = (net.kind[buyer] == LEADER) & (net.kind[seller] != LEADER) & borrowing[seller]
+            eligible = (
+                (net.kind[buyer] == LEADER) & (net.kind[seller] != LEADER) & borrowing[seller]
+            )
             sold = scf * value * eligible
             rate = self.annual_rate(t)[buyer] + self.policy.scf_spread
             discount = sold * rate / 12.0 * months
             rows = np.arange(net.n_links)
-            for bucket, share in (((t + m0) % self.ring, 1.0 - frac), ((t + m0 + 1) % self.ring, frac)):
+            for bucket, share in (
+                ((t + m0) % self.ring, 1.0 - frac),
+                ((t + m0 + 1) % self.ring, frac),
+            ):
                 owed_seller[rows, bucket] -= sold * share
                 np.add.at(owed_bank, (buyer, bucket), sold * share)
             st.cash += np.bincount(seller, weights=sold - discount, minlength=n)
@@ -298,16 +311,27 @@ class FinanceSystem:
         alive = st.alive
         prod = model.scenario.production
         normal_units = (
-            prod.fixed_labor_share * model.supply.capacity * model.liquidity / (1.0 + model.scenario.ecosystem.capacity_slack)
+            prod.fixed_labor_share
+            * model.supply.capacity
+            * model.liquidity
+            / (1.0 + model.scenario.ecosystem.capacity_slack)
         )
-        wages = cfg.labor_share * model.value_added_per_unit * (normal_units + (1.0 - prod.fixed_labor_share) * flows.output)
+        wages = (
+            cfg.labor_share
+            * model.value_added_per_unit
+            * (normal_units + (1.0 - prod.fixed_labor_share) * flows.output)
+        )
         wages *= alive * self.wage_factor
         materials = (model.price - model.value_added_per_unit) * flows.output * self._is_supplier
         z = model.noise("costs", t).standard_normal(n)
         rho = cfg.overhead_persistence
         st.overhead_noise = rho * st.overhead_noise + np.sqrt(1.0 - rho**2) * z
         sigma = self._overhead_sigma
-        overhead = st.normal_revenue * np.maximum(cfg.overhead_share + sigma * st.overhead_noise, 0.0) * alive
+        overhead = (
+            st.normal_revenue
+            * np.maximum(cfg.overhead_share + sigma * st.overhead_noise, 0.0)
+            * alive
+        )
         interest = st.debt * self.annual_rate(t) / 12.0
         st.cash -= wages + materials + overhead + interest
         st.sectors["households"] += float(wages.sum())
@@ -389,7 +413,9 @@ class FinanceSystem:
         )
         r = ratio[buyer[owing]]
         st.cash += np.bincount(seller[owing], weights=r * claims_seller, minlength=n)
-        st.cash -= np.bincount(buyer[owing], weights=r * claims_seller, minlength=n) + ratio * claims_bank
+        st.cash -= (
+            np.bincount(buyer[owing], weights=r * claims_seller, minlength=n) + ratio * claims_bank
+        )
         written_off = (1.0 - r) * claims_seller
         loss = np.bincount(seller[owing], weights=written_off, minlength=n)
         bank_loss = (1.0 - ratio) * claims_bank
@@ -447,7 +473,9 @@ class FinanceSystem:
         month["payables"] = float(owed + st.owed_bank.sum())
 
     # ------------------------------------------------------------ transfers for other layers
-    def pay_between_firms(self, payers: np.ndarray, payees: np.ndarray, amounts: np.ndarray) -> None:
+    def pay_between_firms(
+        self, payers: np.ndarray, payees: np.ndarray, amounts: np.ndarray
+    ) -> None:
         """Firm-to-firm cash payments (royalties, licence fees, acquisition prices)."""
         n = self.model.network.n_firms
         self.state.cash -= np.bincount(payers, weights=amounts, minlength=n)

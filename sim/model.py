@@ -315,10 +315,16 @@ class EcosystemModel(mesa.Model):
         net, state, ada = self.network, self.supply, self.scenario.adaptation
         reweight_orders(net, flows.link_fill, self.reweight_speed, ada.weight_reversion)
         self._drop_settled_links_of_exited_firms()
-        due = searches_due(state, flows.slot_fill, ada.search_trigger_fill, ada.search_patience, self.search_months)
+        due = searches_due(
+            state, flows.slot_fill, ada.search_trigger_fill, ada.search_patience, self.search_months
+        )
         if len(due):
             self._qualify_new_sellers(due)
-        adjust_capacity(state, self.scenario.ecosystem.capacity_slack, self.scenario.production.capacity_adjustment)
+        adjust_capacity(
+            state,
+            self.scenario.ecosystem.capacity_slack,
+            self.scenario.production.capacity_adjustment,
+        )
         self.entries = self._enter_firms()
 
     def _drop_settled_links_of_exited_firms(self) -> None:
@@ -389,9 +395,13 @@ class EcosystemModel(mesa.Model):
             return 0
         flows = self.flows
         p = net.n_products
-        unmet = np.bincount(net.slot_product, weights=flows.slot_order - flows.slot_received, minlength=p)
+        unmet = np.bincount(
+            net.slot_product, weights=flows.slot_order - flows.slot_received, minlength=p
+        )
         ordered = np.bincount(net.slot_product, weights=flows.slot_order, minlength=p)
-        shortage = np.where(ordered > 0, np.maximum(unmet, 0.0) / np.where(ordered > 0, ordered, 1.0), 0.0)
+        shortage = np.where(
+            ordered > 0, np.maximum(unmet, 0.0) / np.where(ordered > 0, ordered, 1.0), 0.0
+        )
         if not np.isfinite(shortage).all():
             shortage = np.nan_to_num(shortage, nan=0.0)
         # the category draw's probabilities, per tier; who can supply (alive and not disrupted)
@@ -410,7 +420,9 @@ class EcosystemModel(mesa.Model):
             products[i] = product = lo + cdf_pick(self.rng, cdf)
             sizes[i] = self._start_firm(firm, product, available, spare, new_slots, new_sellers)
         self._open_books(entrants, products, sizes)
-        net.add_links(np.asarray(new_slots, dtype=np.int64), np.asarray(new_sellers, dtype=np.int64))
+        net.add_links(
+            np.asarray(new_slots, dtype=np.int64), np.asarray(new_sellers, dtype=np.int64)
+        )
         return len(entrants)
 
     def _start_firm(
@@ -488,12 +500,16 @@ class EcosystemModel(mesa.Model):
         out = flows.output
         price = self.price
         va = self.value_added_per_unit * out
-        jobs = self.jobs_per_unit * self.finance.state.alive * (
-            self.scenario.production.fixed_labor_share
-            * state.capacity
-            * self.liquidity
-            / (1.0 + self.scenario.ecosystem.capacity_slack)
-            + (1.0 - self.scenario.production.fixed_labor_share) * out
+        jobs = (
+            self.jobs_per_unit
+            * self.finance.state.alive
+            * (
+                self.scenario.production.fixed_labor_share
+                * state.capacity
+                * self.liquidity
+                / (1.0 + self.scenario.ecosystem.capacity_slack)
+                + (1.0 - self.scenario.production.fixed_labor_share) * out
+            )
         )
         if self.month >= self.record_from:
             self.cum_value_added += va
@@ -540,7 +556,9 @@ class EcosystemModel(mesa.Model):
             "supply_links": float(len(flows.link_slot)),
         }
         values["sme_value_added_share"] = ratio(float(va[small].sum()), float(va[domestic].sum()))
-        values["sme_employment_share"] = ratio(float(jobs[small].sum()), float(jobs[domestic].sum()))
+        values["sme_employment_share"] = ratio(
+            float(jobs[small].sum()), float(jobs[domestic].sum())
+        )
         values["smes_alive"] = float(np.count_nonzero(self.finance.state.alive[by_kind[SME]]))
         values.update(self.finance.month)
         values["entries"] = float(self.entries)

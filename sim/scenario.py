@@ -128,9 +128,13 @@ class Ecosystem(Section):
         if self.raw_inputs_per_leader > self.n_raw_categories:
             raise ValueError("raw_inputs_per_leader must be <= n_raw_categories")
         if self.n_smes < self.n_component_categories:
-            raise ValueError("n_smes must be >= n_component_categories (every component needs a maker)")
+            raise ValueError(
+                "n_smes must be >= n_component_categories (every component needs a maker)"
+            )
         if self.n_suppliers < self.n_raw_categories:
-            raise ValueError("n_suppliers must be >= n_raw_categories (every raw input needs a maker)")
+            raise ValueError(
+                "n_suppliers must be >= n_raw_categories (every raw input needs a maker)"
+            )
         dependent = self.foreign_dependent_share * self.foreign_share_in_dependent
         if dependent > self.foreign_share + 1e-12:
             raise ValueError(
@@ -191,7 +195,11 @@ class Production(Section):
         0.35, "SMEs' value added as a share of their gross output.", "share", gt=0.0, lt=1.0
     )
     value_added_share_supplier: float = param(
-        0.4, "Suppliers' value added share of gross output; the rest is bought outside the ecosystem.", "share", gt=0.0, le=1.0
+        0.4,
+        "Suppliers' value added share of gross output; the rest is bought outside the ecosystem.",
+        "share",
+        gt=0.0,
+        le=1.0,
     )
     jobs_per_value_added_leader: float = param(
         1.0,
@@ -292,7 +300,11 @@ class Finance(Section):
     """Money: payment terms, the bank, firms' costs, defaults and entry. Values in million yuan at base prices."""
 
     payment_days: float = param(
-        50.0, "Contractual payment term between firms of equal standing (SMEs paying suppliers).", "days", ge=0.0, le=300.0
+        50.0,
+        "Contractual payment term between firms of equal standing (SMEs paying suppliers).",
+        "days",
+        ge=0.0,
+        le=300.0,
     )
     leader_bargaining_power: float = param(
         0.55,
@@ -305,14 +317,33 @@ class Finance(Section):
         le=5.0,
     )
     base_rate: float = param(
-        0.031, "Rate on new corporate loans (leaders borrow at it).", "per year", source="PBoC, late 2025 (seed 002)", ge=0.0, le=0.5
+        0.031,
+        "Rate on new corporate loans (leaders borrow at it).",
+        "per year",
+        source="PBoC, late 2025 (seed 002)",
+        ge=0.0,
+        le=0.5,
     )
     sme_risk_premium: float = param(
-        0.0135, "Risk premium of SMEs and suppliers over the base rate (gives about 4.45 %).", "per year", source="PBoC small/micro loan rate, early 2024", ge=0.0, le=0.5
+        0.0135,
+        "Risk premium of SMEs and suppliers over the base rate (gives about 4.45 %).",
+        "per year",
+        source="PBoC small/micro loan rate, early 2024",
+        ge=0.0,
+        le=0.5,
     )
-    credit_months_leader: float = param(4.0, "Leaders' credit line, in months of normal revenue.", "months", ge=0.0)
-    credit_months_sme: float = param(2.0, "SMEs' and suppliers' credit line, in months of normal revenue.", "months", ge=0.0)
-    cash_months: float = param(1.0, "Cash firms start with and keep as a buffer (above it they repay debt, then pay dividends).", "months of revenue", ge=0.0)
+    credit_months_leader: float = param(
+        4.0, "Leaders' credit line, in months of normal revenue.", "months", ge=0.0
+    )
+    credit_months_sme: float = param(
+        2.0, "SMEs' and suppliers' credit line, in months of normal revenue.", "months", ge=0.0
+    )
+    cash_months: float = param(
+        1.0,
+        "Cash firms start with and keep as a buffer (above it they repay debt, then pay dividends).",
+        "months of revenue",
+        ge=0.0,
+    )
     equity_months: float = param(
         1.5,
         "Owners' capital at the start, in months of normal revenue; working capital beyond it (cash plus "
@@ -320,10 +351,26 @@ class Finance(Section):
         "months of revenue",
         ge=0.0,
     )
-    cash_months_leader: float = param(3.0, "Cash buffer of leaders (large firms hold more).", "months of revenue", ge=0.0)
-    dividend_payout: float = param(0.5, "Share of cash above the buffer paid out to owners each month.", "share/month", ge=0.0, le=1.0)
-    labor_share: float = param(0.75, "Wages as a share of value added at normal output.", "share", ge=0.0, le=1.0)
-    overhead_share: float = param(0.03, "Mean overhead (rent, energy, services bought outside the ecosystem), share of normal revenue.", "share", ge=0.0, le=1.0)
+    cash_months_leader: float = param(
+        3.0, "Cash buffer of leaders (large firms hold more).", "months of revenue", ge=0.0
+    )
+    dividend_payout: float = param(
+        0.5,
+        "Share of cash above the buffer paid out to owners each month.",
+        "share/month",
+        ge=0.0,
+        le=1.0,
+    )
+    labor_share: float = param(
+        0.75, "Wages as a share of value added at normal output.", "share", ge=0.0, le=1.0
+    )
+    overhead_share: float = param(
+        0.03,
+        "Mean overhead (rent, energy, services bought outside the ecosystem), share of normal revenue.",
+        "share",
+        ge=0.0,
+        le=1.0,
+    )
     overhead_sigma: float = param(
         0.11,
         "Sigma of an SME's or supplier's persistent idiosyncratic cost shock, share of normal revenue (gives a few % yearly exits).",
@@ -334,11 +381,27 @@ class Finance(Section):
     overhead_sigma_leader: float = param(
         0.01, "The same for leaders (large, diversified firms).", "share", ge=0.0, le=2.0
     )
-    overhead_persistence: float = param(0.9, "Monthly AR(1) persistence of the idiosyncratic cost shock.", "-", ge=0.0, lt=1.0)
-    contagion_window: int = param(6, "A default counts as contagion when the firm lost trade credit to a failed customer within this many months.", "months", ge=1)
-    contagion_threshold: float = param(0.05, "Smallest such loss, as a share of the firm's normal monthly revenue.", "share", ge=0.0)
+    overhead_persistence: float = param(
+        0.9, "Monthly AR(1) persistence of the idiosyncratic cost shock.", "-", ge=0.0, lt=1.0
+    )
+    contagion_window: int = param(
+        6,
+        "A default counts as contagion when the firm lost trade credit to a failed customer within this many months.",
+        "months",
+        ge=1,
+    )
+    contagion_threshold: float = param(
+        0.05,
+        "Smallest such loss, as a share of the firm's normal monthly revenue.",
+        "share",
+        ge=0.0,
+    )
     entry_rate: float = param(
-        0.05, "Monthly probability that an exited firm's place is taken by an entrant, in the category short of supply.", "share/month", ge=0.0, le=1.0
+        0.05,
+        "Monthly probability that an exited firm's place is taken by an entrant, in the category short of supply.",
+        "share/month",
+        ge=0.0,
+        le=1.0,
     )
 
 
@@ -378,7 +441,13 @@ class Policy(Section):
         ge=0.0,
         le=1.0,
     )
-    scf_spread: float = param(0.01, "Spread over the leader's rate charged for supply-chain finance.", "per year", ge=0.0, le=0.5)
+    scf_spread: float = param(
+        0.01,
+        "Spread over the leader's rate charged for supply-chain finance.",
+        "per year",
+        ge=0.0,
+        le=0.5,
+    )
     credit_guarantee: float = param(
         0.0,
         "Government credit guarantee (融资担保) for SME loans: the share of a defaulted SME loan the government "
@@ -457,7 +526,9 @@ class Policy(Section):
 
 
 PositivePair = tuple[Annotated[float, Field(gt=0.0)], Annotated[float, Field(gt=0.0)]]
-TierPair = tuple[Annotated[float, Field(ge=0.0)], Annotated[float, Field(ge=0.0)]]  # certified, little giant
+TierPair = tuple[
+    Annotated[float, Field(ge=0.0)], Annotated[float, Field(ge=0.0)]
+]  # certified, little giant
 
 
 class Innovation(Section):
@@ -517,10 +588,18 @@ class Innovation(Section):
         source="Dosi et al. 2010 draw productivity steps from a Beta distribution",
     )
     sme_tech_step: float = param(
-        0.03, "Largest step an SME innovation adds to its niche technology (quality 1).", "share", gt=0.0, le=2.0
+        0.03,
+        "Largest step an SME innovation adds to its niche technology (quality 1).",
+        "share",
+        gt=0.0,
+        le=2.0,
     )
     leader_tech_step: float = param(
-        0.01, "Largest step a leader's own innovation adds to its product technology.", "share", gt=0.0, le=2.0
+        0.01,
+        "Largest step a leader's own innovation adds to its product technology.",
+        "share",
+        gt=0.0,
+        le=2.0,
     )
     catch_up: float = param(
         0.2,
@@ -577,7 +656,10 @@ class Innovation(Section):
         le=1.0,
     )
     digital_subsidy_uptake: float = param(
-        2.0, "Extra adoption speed at a full digital subsidy (speed x (1 + uptake x subsidy)).", "x", ge=0.0
+        2.0,
+        "Extra adoption speed at a full digital subsidy (speed x (1 + uptake x subsidy)).",
+        "x",
+        ge=0.0,
     )
     digital_cost_months: float = param(
         1.0,
@@ -586,7 +668,10 @@ class Innovation(Section):
         ge=0.0,
     )
     digital_rd_gain: float = param(
-        0.5, "Effective-R&D gain of a fully digitalized SME (and its matching reach, see matching).", "share", ge=0.0
+        0.5,
+        "Effective-R&D gain of a fully digitalized SME (and its matching reach, see matching).",
+        "share",
+        ge=0.0,
     )
     equipment_share: float = param(
         0.4,
@@ -609,7 +694,10 @@ class Innovation(Section):
         0.5, "Effective-R&D gain of an SME in a joint project with a leader.", "share", ge=0.0
     )
     consortium_project_cost: float = param(
-        24.0, "Grant of one joint project, paid to the SME over its duration.", "million yuan", gt=0.0
+        24.0,
+        "Grant of one joint project, paid to the SME over its duration.",
+        "million yuan",
+        gt=0.0,
     )
     consortium_months: int = param(24, "Duration of a joint project.", "months", ge=1)
     market_consortia: float = param(
@@ -626,9 +714,15 @@ class Innovation(Section):
         gt=0.0,
     )
     fund_rd_share: float = param(
-        0.7, "Share of a fund ticket the SME spends on R&D (over fund_months).", "share", ge=0.0, le=1.0
+        0.7,
+        "Share of a fund ticket the SME spends on R&D (over fund_months).",
+        "share",
+        ge=0.0,
+        le=1.0,
     )
-    fund_months: int = param(24, "Months over which fund money earmarked for R&D is spent.", "months", ge=1)
+    fund_months: int = param(
+        24, "Months over which fund money earmarked for R&D is spent.", "months", ge=1
+    )
     royalty_rate: float = param(
         0.05,
         "Royalty as a share of the licensee's relevant sales.",
@@ -647,12 +741,20 @@ class Innovation(Section):
     )
     licence_months: int = param(60, "Months royalties are paid.", "months", ge=1)
     value_horizon: int = param(
-        60, "Months over which a leader values a technology gain when it decides a deal.", "months", ge=1
+        60,
+        "Months over which a leader values a technology gain when it decides a deal.",
+        "months",
+        ge=1,
     )
     integration_months: int = param(
-        6, "Integration lag: months from a licence, acquisition or patent share to the technology in use.", "months", ge=0
+        6,
+        "Integration lag: months from a licence, acquisition or patent share to the technology in use.",
+        "months",
+        ge=0,
     )
-    imitation_months: int = param(12, "Integration lag of an imitated technology (reverse engineering).", "months", ge=0)
+    imitation_months: int = param(
+        12, "Integration lag of an imitated technology (reverse engineering).", "months", ge=0
+    )
     imitation_quality_loss: float = param(
         0.1, "Share of an innovation's value an imitator does not capture.", "share", ge=0.0, le=1.0
     )
@@ -669,7 +771,9 @@ class Innovation(Section):
         "x",
         ge=0.0,
     )
-    litigation_months: int = param(18, "Months from an imitation to the damages being paid.", "months", ge=0)
+    litigation_months: int = param(
+        18, "Months from an imitation to the damages being paid.", "months", ge=0
+    )
     overlap_probability: float = param(
         0.25,
         "Chance an SME innovation overlaps the leaders' own product line (Cunningham, Ederer & Ma 2021: "
@@ -748,7 +852,10 @@ class Innovation(Section):
         ge=0.0,
     )
     match_gain: float = param(
-        2.0, "Extra matching hazard at full matching_efficiency (hazard x (1 + gain x efficiency)).", "x", ge=0.0
+        2.0,
+        "Extra matching hazard at full matching_efficiency (hazard x (1 + gain x efficiency)).",
+        "x",
+        ge=0.0,
     )
     match_every_months: int = param(
         3,
@@ -759,7 +866,10 @@ class Innovation(Section):
         le=12,
     )
     supplier_match_bonus: float = param(
-        1.0, "Extra matching hazard when the SME already supplies the leader (hazard x (1 + bonus)).", "x", ge=0.0
+        1.0,
+        "Extra matching hazard when the SME already supplies the leader (hazard x (1 + bonus)).",
+        "x",
+        ge=0.0,
     )
     shelf_life_months: int = param(
         36, "Months an SME innovation can find a buyer before it is obsolete.", "months", ge=1
@@ -771,7 +881,10 @@ class Innovation(Section):
         ge=0.0,
     )
     rd_adaptation_months: float = param(
-        24.0, "Memory of SMEs' R&D returns and speed of their R&D-intensity adjustment.", "months", gt=1.0
+        24.0,
+        "Memory of SMEs' R&D returns and speed of their R&D-intensity adjustment.",
+        "months",
+        gt=1.0,
     )
     rd_return_reference: float = param(
         0.6,
@@ -791,7 +904,11 @@ class Innovation(Section):
         le=1.0,
     )
     rd_return_elasticity: float = param(
-        1.0, "Elasticity of an SME's target R&D intensity to its realized return ratio.", "-", ge=0.0, le=5.0
+        1.0,
+        "Elasticity of an SME's target R&D intensity to its realized return ratio.",
+        "-",
+        ge=0.0,
+        le=5.0,
     )
     cert_rd_intensity: float = param(
         0.03,
@@ -826,10 +943,16 @@ class Innovation(Section):
         gt=0.0,
     )
     cert_innovations: int = param(
-        1, "Certified specialized (专精特新): innovations in the last three years at least this.", "innovations", ge=0
+        1,
+        "Certified specialized (专精特新): innovations in the last three years at least this.",
+        "innovations",
+        ge=0,
     )
     little_giant_innovations: int = param(
-        2, "Little giant (小巨人): innovations in the last three years at least this.", "innovations", ge=0
+        2,
+        "Little giant (小巨人): innovations in the last three years at least this.",
+        "innovations",
+        ge=0,
     )
     cert_credit_bonus: TierPair = param(
         (0.25, 0.5),
@@ -837,7 +960,9 @@ class Innovation(Section):
         "share",
     )
     cert_premium_cut: TierPair = param(
-        (0.2, 0.4), "Cut of the SME loan risk premium for certified SMEs and little giants.", "share"
+        (0.2, 0.4),
+        "Cut of the SME loan risk premium for certified SMEs and little giants.",
+        "share",
     )
     cert_order_pull: TierPair = param(
         (0.1, 0.25),
@@ -849,7 +974,8 @@ class Innovation(Section):
 
 Recovery = Literal["step", "linear", "exponential"]
 SHOCK_TYPE_FIELD = Field(
-    description="Shock type; selects which of the other fields apply.", json_schema_extra={"unit": "-"}
+    description="Shock type; selects which of the other fields apply.",
+    json_schema_extra={"unit": "-"},
 )
 
 
@@ -968,8 +1094,16 @@ class CreditCrunch(ShockBase):
 
     type: Literal["credit_crunch"] = SHOCK_TYPE_FIELD
     rate_increase: float = param(0.02, "Added to the base rate.", "per year", ge=0.0, le=0.5)
-    limit_cut: float = param(0.5, "Share of every credit line withdrawn (debt above the new line must be repaid).", "share", ge=0.0, le=1.0)
-    duration: int | None = param(12, "Months the crunch lasts; null means until the end of the run.", "months", ge=1)
+    limit_cut: float = param(
+        0.5,
+        "Share of every credit line withdrawn (debt above the new line must be repaid).",
+        "share",
+        ge=0.0,
+        le=1.0,
+    )
+    duration: int | None = param(
+        12, "Months the crunch lasts; null means until the end of the run.", "months", ge=1
+    )
 
 
 class TechObsolescence(ShockBase):
@@ -997,7 +1131,12 @@ class TechObsolescence(ShockBase):
 
 
 Shock = Annotated[
-    SupplierDisruption | ForeignCutoff | DemandShock | LeaderFailure | CreditCrunch | TechObsolescence,
+    SupplierDisruption
+    | ForeignCutoff
+    | DemandShock
+    | LeaderFailure
+    | CreditCrunch
+    | TechObsolescence,
     Field(discriminator="type"),
 ]
 SHOCK_TYPES = (
@@ -1036,7 +1175,9 @@ class Scenario(Section):
     )
     demand: Demand = Field(default_factory=Demand, description="Final demand.")
     adaptation: Adaptation = Field(default_factory=Adaptation, description="Re-sourcing behaviour.")
-    finance: Finance = Field(default_factory=Finance, description="Money, credit, defaults and entry.")
+    finance: Finance = Field(
+        default_factory=Finance, description="Money, credit, defaults and entry."
+    )
     policy: Policy = Field(default_factory=Policy, description="Policy levers.")
     innovation: Innovation = Field(
         default_factory=Innovation,
@@ -1082,7 +1223,9 @@ class Scenario(Section):
                             f"shocks.{i}.categories: component categories must be in 0..{n_c - 1}, got {bad}"
                         )
                 elif shock.count > n_c:
-                    raise ValueError(f"shocks.{i}.count: must be <= n_component_categories ({n_c}), got {shock.count}")
+                    raise ValueError(
+                        f"shocks.{i}.count: must be <= n_component_categories ({n_c}), got {shock.count}"
+                    )
             if isinstance(shock, LeaderFailure) and shock.count >= eco.n_leaders:
                 raise ValueError(
                     f"shocks.{i}.count: must be < n_leaders ({eco.n_leaders}), got {shock.count}"
@@ -1169,7 +1312,14 @@ def _allowed_fields(loc: list, data: Any) -> list[str]:
 
 
 def _shock_classes() -> tuple[type[ShockBase], ...]:
-    return (SupplierDisruption, ForeignCutoff, DemandShock, LeaderFailure, CreditCrunch, TechObsolescence)
+    return (
+        SupplierDisruption,
+        ForeignCutoff,
+        DemandShock,
+        LeaderFailure,
+        CreditCrunch,
+        TechObsolescence,
+    )
 
 
 def _read_yaml(path: Path, chain: tuple[Path, ...] = ()) -> dict:

@@ -13,8 +13,15 @@ from sim.network import LEADER
 
 
 def small_scenario(**params):
-    base = dict(n_leaders=3, n_smes=30, n_suppliers=40, n_component_categories=6, n_raw_categories=5,
-                components_per_leader=3, steps=36)
+    base = dict(
+        n_leaders=3,
+        n_smes=30,
+        n_suppliers=40,
+        n_component_categories=6,
+        n_raw_categories=5,
+        components_per_leader=3,
+        steps=36,
+    )
     base.update(params)
     return sim.scenario_from_flat(**base)
 
@@ -22,11 +29,23 @@ def small_scenario(**params):
 shock_lists = st.lists(
     st.sampled_from(
         [
-            {"type": "supplier_disruption", "target": "largest", "count": 3, "start": 5, "duration": 6},
+            {
+                "type": "supplier_disruption",
+                "target": "largest",
+                "count": 3,
+                "start": 5,
+                "duration": 6,
+            },
             {"type": "foreign_cutoff", "categories": "all", "start": 8, "duration": 10},
             {"type": "demand_shock", "change": -0.4, "start": 4, "duration": 12},
             {"type": "leader_failure", "count": 1, "start": 10},
-            {"type": "credit_crunch", "rate_increase": 0.05, "limit_cut": 0.9, "start": 6, "duration": 12},
+            {
+                "type": "credit_crunch",
+                "rate_increase": 0.05,
+                "limit_cut": 0.9,
+                "start": 6,
+                "duration": 12,
+            },
         ]
     ),
     max_size=3,
@@ -44,7 +63,11 @@ shock_lists = st.lists(
 )
 def test_every_yuan_paid_is_a_yuan_received(seed, shocks, cap, scf, guarantee, sigma):
     scn = small_scenario(
-        shocks=shocks, payment_term_cap_days=cap, supply_chain_finance=scf, credit_guarantee=guarantee, overhead_sigma=sigma
+        shocks=shocks,
+        payment_term_cap_days=cap,
+        supply_chain_finance=scf,
+        credit_guarantee=guarantee,
+        overhead_sigma=sigma,
     )
     model = sim.EcosystemModel(scn, rng=seed)
     for _ in range(scn.steps):
@@ -110,7 +133,9 @@ def paired(names, seeds, statistic):
     for seed in seeds:
         for name in names:
             if (name, seed) not in _runs:
-                _runs[name, seed] = sim.run_scenario(sim.load_scenario(f"scenarios/{name}.yaml"), seed=seed)
+                _runs[name, seed] = sim.run_scenario(
+                    sim.load_scenario(f"scenarios/{name}.yaml"), seed=seed
+                )
             values[name].append(statistic(_runs[name, seed]))
     return {k: np.array(v) for k, v in values.items()}
 
@@ -128,7 +153,11 @@ def test_payment_cap_lowers_sme_defaults_after_a_demand_drop():
 def test_supply_chain_finance_lowers_defaults_and_contagion():
     v = paired(["demand_drop", "supply_chain_finance"], range(8), exits_after_shock)
     assert v["supply_chain_finance"].mean() < v["demand_drop"].mean()
-    c = paired(["demand_drop", "supply_chain_finance"], range(8), lambda r: r.outcomes["defaults_by_contagion"])
+    c = paired(
+        ["demand_drop", "supply_chain_finance"],
+        range(8),
+        lambda r: r.outcomes["defaults_by_contagion"],
+    )
     assert c["supply_chain_finance"].mean() <= c["demand_drop"].mean()
 
 
@@ -139,7 +168,10 @@ def test_credit_crunch_cuts_sme_employment_more_than_leader_employment():
     for seed in range(6):
         r = sim.run_scenario(scn, seed=seed)
         w = slice(24, 48)
-        loss = lambda col, r=r, w=w: 1 - r.timeseries[col].iloc[w].sum() / r.counterfactual[col].iloc[w].sum()  # noqa: E731
+
+        def loss(col, r=r, w=w):
+            return 1 - r.timeseries[col].iloc[w].sum() / r.counterfactual[col].iloc[w].sum()
+
         sme.append(loss("employment_sme"))
         leader.append(loss("employment_leader"))
     assert np.mean(sme) > 1.5 * np.mean(leader) > 0
@@ -166,5 +198,7 @@ def test_leaders_are_the_ones_stretching_terms():
     net = model.network
     from_leaders = net.kind[net.slot_firm[net.link_slot]] == LEADER
     assert days[from_leaders].min() > days[~from_leaders].max()
-    capped = sim.EcosystemModel(small_scenario(payment_term_cap_days=60), rng=0).finance.payment_days()
+    capped = sim.EcosystemModel(
+        small_scenario(payment_term_cap_days=60), rng=0
+    ).finance.payment_days()
     assert capped.max() <= 60
