@@ -194,9 +194,8 @@ class DealOffers:
     royalty: np.ndarray  # monthly royalty a licence costs
     cannibalization: np.ndarray  # monthly loss of the leader's own line if the technology is used
     book_value: np.ndarray  # the SME's book equity (what an acquirer also gets)
-    pipeline: (
-        np.ndarray
-    )  # the SME's expected innovations over the horizon, weighted, in licence values
+    # the SME's expected innovations over the horizon, weighted, in licence values
+    pipeline: np.ndarray
     can_acquire: np.ndarray  # independent SME, affordable, not blocked by the merger review
     conditioned: np.ndarray  # the merger review forbids shelving
     taste: np.ndarray  # (rows, len(DEAL_OPTIONS)) Gumbel taste shocks

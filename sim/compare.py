@@ -19,12 +19,8 @@ from sim.io import write_atomic
 
 
 def is_comparison(exp: Experiment) -> bool:
-    """Two or more scenarios on the same seeds (an experiment may opt out: `comparison = False`)."""
-    return (
-        isinstance(exp.spec.design, ReplicatesDesign)
-        and len(exp.points) >= 2
-        and getattr(exp, "comparison", True)
-    )
+    """Two or more scenarios on the same seeds (an experiment may opt out: `Experiment.comparison`)."""
+    return isinstance(exp.spec.design, ReplicatesDesign) and len(exp.points) >= 2 and exp.comparison
 
 
 def comparison_report(

@@ -23,13 +23,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
 from sim.errors import InputError
-from sim.experiments import DesignPoint, Experiment, RunSpec, replicate_seeds, run_id
+from sim.experiments import DesignPoint, Experiment, RunSpec, replicate_seeds
 from sim.io import write_atomic, write_parquet
 from sim.scenario import Scenario, validate_scenario
 
@@ -51,25 +51,21 @@ KEPT_OUTCOMES = (
 class CriticalExperiment(Experiment):
     """An experiment whose firm nodes belong to one replicate's ecosystem (ids differ between networks)."""
 
-    comparison = False  # not a policy comparison: no paired-difference report
+    comparison: ClassVar[bool] = False  # not a policy comparison: no paired-difference report
     only: dict[int, int] = field(default_factory=dict)  # point -> its replicate
     profiles: pd.DataFrame | None = (
         None  # node profiles per replicate (not part of the fingerprint)
     )
 
     def runs(self) -> list[RunSpec]:
-        return [
-            RunSpec(run_id(p.index, r), p.index, r, seed)
-            for r, seed in enumerate(self.seeds)
-            for p in self.points
-            if self.only.get(p.index, r) == r
-        ]
+        """The experiment's runs, each firm node only in the replicate whose top firm it is."""
+        return [s for s in super().runs() if self.only.get(s.point, s.replicate) == s.replicate]
 
 
 # ---------------------------------------------------------------- node profiles
 
 
-def _exposure(net, leader_share: np.ndarray, leaders: np.ndarray) -> tuple[int, float]:
+def _exposure(leader_share: np.ndarray, leaders: np.ndarray) -> tuple[int, float]:
     leaders = np.unique(leaders)
     return len(leaders), float(leader_share[leaders].sum())
 
@@ -104,7 +100,7 @@ def ecosystem_profile(model, top_k: int) -> tuple[pd.DataFrame, np.ndarray]:
         sellers = np.flatnonzero(net.product == product)
         cat_sales = float(sales[sellers].sum())
         foreign_sales = float(sales[sellers[net.foreign[sellers]]].sum())
-        n_leaders, exposed = _exposure(net, leader_share, leaders_needing(product))
+        n_leaders, exposed = _exposure(leader_share, leaders_needing(product))
         is_comp = product < n_c
         rows.append(
             {
@@ -140,7 +136,7 @@ def ecosystem_profile(model, top_k: int) -> tuple[pd.DataFrame, np.ndarray]:
             reached = np.concatenate([direct_leaders, buyer[via]])
         else:
             reached = direct_leaders
-        n_leaders, exposed = _exposure(net, leader_share, reached)
+        n_leaders, exposed = _exposure(leader_share, reached)
         cat_sales = float(sales[peers].sum())
         is_comp = product < n_c
         category = f"component {product}" if is_comp else f"raw {product - n_c}"

@@ -13,9 +13,7 @@ import numpy as np
 
 def weighted_pick(rng: np.random.Generator, p: np.ndarray) -> int:
     """`rng.choice(len(p), p=p)`: the index whose cumulative probability first exceeds a uniform."""
-    cdf = p.cumsum()
-    cdf /= cdf[-1]
-    return int(cdf.searchsorted(rng.random(), side="right"))
+    return cdf_pick(rng, normalized_cdf(p))
 
 
 def cdf_pick(rng: np.random.Generator, cdf: np.ndarray) -> int:

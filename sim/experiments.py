@@ -19,7 +19,7 @@ import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -200,6 +200,9 @@ class RunSpec:
 class Experiment:
     """A validated experiment: the design points, the seeds and what to keep."""
 
+    # scenarios compared on the same seeds get the paired-difference report (compare.py);
+    # an experiment that is not a policy comparison (e.g. the node study) sets it False
+    comparison: ClassVar[bool] = True
     name: str
     source: str
     spec: ExperimentFile

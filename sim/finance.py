@@ -136,15 +136,12 @@ class FinanceSystem:
         self.month: dict[str, float] = dict.fromkeys(MONTH_FIGURES, 0.0)
         self.initial_smes = np.flatnonzero(net.kind != LEADER)
         self.credit_factor = np.ones(net.n_firms)  # hook: e.g. certified SMEs get longer lines
-        self.premium_factor = np.ones(
-            net.n_firms
-        )  # hook: multiplies the SME risk premium (certificates cut it)
-        self.wage_factor = np.ones(
-            net.n_firms
-        )  # hook: labour cost per unit (technology, digitalization lower it)
-        self.dividends = np.zeros(
-            net.n_firms
-        )  # each firm's dividends last month (profit = change in net worth + these)
+        # hook: multiplies the SME risk premium (certificates cut it)
+        self.premium_factor = np.ones(net.n_firms)
+        # hook: labour cost per unit (technology, digitalization lower it)
+        self.wage_factor = np.ones(net.n_firms)
+        # each firm's dividends last month (profit = change in net worth + these)
+        self.dividends = np.zeros(net.n_firms)
         self._terms_cache: PaymentTerms | None = None
 
     def _book_past_trade(self, model: EcosystemModel) -> None:

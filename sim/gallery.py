@@ -20,6 +20,7 @@ import pandas as pd
 from scipy import stats
 
 from sim.plots import STYLE, plt, save_figure, sns
+from sim.plots import error_bar_lengths as _err
 
 # units of the run-level outcomes, for axis labels (a name not here shows as it is)
 OUTCOME_UNITS: dict[str, str] = {
@@ -77,13 +78,6 @@ def parameter_label(name: str) -> str:
     extra = info.json_schema_extra if info is not None else None
     unit = extra.get("unit") if isinstance(extra, dict) else None
     return f"{name} ({unit})" if unit and unit != "-" else name
-
-
-def _err(center, low, high) -> np.ndarray:
-    """Error-bar lengths below and above; an interval that misses its estimate (a percentile
-    bootstrap can) or is NaN draws no bar on that side instead of failing."""
-    center, low, high = (np.asarray(v, float) for v in (center, low, high))
-    return np.nan_to_num(np.clip([center - low, high - center], 0.0, None), nan=0.0)
 
 
 def _panels(n: int, width: float = 4.6, height: float = 3.6, cols: int = 3):
@@ -489,14 +483,14 @@ def sobol_figure(indices: pd.DataFrame, path: Path, *, title: str | None = None)
         part = data[data["outcome"] == outcome]
         params = list(dict.fromkeys(part["parameter"]))
         pos = np.arange(len(params))
-        for k, (name, offset) in enumerate((("S1", -0.2), ("ST", 0.2))):
+        for name, offset in (("S1", -0.2), ("ST", 0.2)):
             rows = part[part["index"] == name].set_index("parameter").reindex(params)
             ax.bar(
                 pos + offset,
                 rows["value"],
                 width=0.4,
                 color=colors[name],
-                label=name if k < 2 else None,
+                label=name,
             )
             ax.errorbar(
                 pos + offset,

@@ -44,12 +44,10 @@ class ProductionNetwork:
     link_seller: np.ndarray  # (E,)
     link_weight: np.ndarray  # (E,) current order shares, sum to one per slot
     link_base_weight: np.ndarray  # (E,) established relationship shares
-    component_recipe: np.ndarray | None = (
-        None  # (C, raw_inputs_per_component) raw categories per component
-    )
-    link_state: dict[str, np.ndarray] = field(
-        default_factory=dict
-    )  # other per-link arrays, first axis E
+    # (C, raw_inputs_per_component) raw categories per component
+    component_recipe: np.ndarray | None = None
+    # other per-link arrays, first axis E
+    link_state: dict[str, np.ndarray] = field(default_factory=dict)
     # derived by reindex() (links_of_buyer_kind and links_of_seller_kind: properties below)
     firms_of_kind: dict[int, np.ndarray] = field(init=False, repr=False)
     slots_of_buyer_kind: dict[int, np.ndarray] = field(init=False, repr=False)
@@ -360,9 +358,8 @@ def _covering_choice(
 ) -> np.ndarray:
     """Each owner picks `per_owner` distinct items; every item is picked by someone if possible."""
     keys = rng.random((n_owners, n_items))
-    if (
-        0 < per_owner < n_items
-    ):  # the per_owner smallest keys, in key order (= argsort[:, :per_owner])
+    # the per_owner smallest keys, in key order (= argsort[:, :per_owner])
+    if 0 < per_owner < n_items:
         picks = _smallest_in_key_order(keys, per_owner)
     else:
         picks = np.argsort(keys, axis=1)[:, :per_owner]

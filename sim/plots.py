@@ -8,12 +8,20 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
 from sim.io import write_atomic  # noqa: E402
 
 STYLE = {"style": "whitegrid", "context": "notebook"}
+
+
+def error_bar_lengths(center, low, high) -> np.ndarray:
+    """Error-bar lengths below and above; an interval that misses its estimate (a percentile
+    bootstrap can) or is NaN draws no bar on that side instead of failing."""
+    center, low, high = (np.asarray(v, float) for v in (center, low, high))
+    return np.nan_to_num(np.clip([center - low, high - center], 0.0, None), nan=0.0)
 
 
 def save_figure(fig: plt.Figure, path: Path, data: pd.DataFrame) -> list[Path]:

@@ -526,9 +526,8 @@ class Policy(Section):
 
 
 PositivePair = tuple[Annotated[float, Field(gt=0.0)], Annotated[float, Field(gt=0.0)]]
-TierPair = tuple[
-    Annotated[float, Field(ge=0.0)], Annotated[float, Field(ge=0.0)]
-]  # certified, little giant
+# (certified, little giant)
+TierPair = tuple[Annotated[float, Field(ge=0.0)], Annotated[float, Field(ge=0.0)]]
 
 
 class Innovation(Section):

@@ -428,8 +428,8 @@ def tornado_experiment(exp, replicates: int):
         Experiment,
         ReplicatesDesign,
         _base_scenario_data,
-        _is_integer_field,
         _point_scenario,
+        _round_integers,
         replicate_seeds,
     )
     from sim.scenario import validate_scenario
@@ -442,7 +442,7 @@ def tornado_experiment(exp, replicates: int):
     specs: list[tuple[str, str, Any]] = [("base", "base", None)]
     for name, (low, high) in bounds.items():
         for side, v in (("low", low), ("high", high)):
-            specs.append((name, side, int(round(v)) if _is_integer_field(name, base) else float(v)))
+            specs.append((name, side, _round_integers({name: v}, base, source)[name]))
     points = []
     for i, (name, side, v) in enumerate(specs):
         row = dict(base_values)

@@ -30,6 +30,7 @@ from scipy import stats
 from sim.analysis import t_interval
 from sim.errors import InputError
 from sim.experiments import replicate_seeds
+from sim.metrics import loss_pct
 from sim.model import EcosystemModel
 from sim.network import LEADER
 from sim.runs import run_scenario
@@ -223,9 +224,9 @@ def _window(scn: Scenario) -> tuple[int, int]:
     return start, scn.steps
 
 
-def _loss_pct(y: np.ndarray, cf: np.ndarray) -> float:
-    total = float(np.sum(cf))
-    return 100.0 * (total - float(np.sum(y))) / total if total > 0 else math.nan
+def _loss_pct(y: Any, cf: Any) -> float:
+    """Loss over the whole of the given paths, % of the counterfactual (metrics.loss_pct)."""
+    return loss_pct(np.asarray(y, float), np.asarray(cf, float), 0)
 
 
 def measure_amplification(scn: Scenario, seed: int) -> dict[str, Any]:
@@ -388,13 +389,8 @@ def measure_acquisitions(scn: Scenario, seed: int) -> dict[str, Any]:
 
 
 def _style():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import seaborn as sns
-
-    from sim.plots import STYLE
+    """pyplot and seaborn in the project's figure style (imported when a figure is drawn)."""
+    from sim.plots import STYLE, plt, sns
 
     sns.set_theme(**STYLE)
     return plt, sns
@@ -424,6 +420,8 @@ def bar_figure(
 
     def draw(check: Check, runs: pd.DataFrame, series: pd.DataFrame):
         plt, sns = _style()
+        from sim.plots import error_bar_lengths
+
         data = _arm_means(check, runs, metric)
         fig, ax = plt.subplots(figsize=(7.5, 4.2))
         sns.barplot(
@@ -432,7 +430,7 @@ def bar_figure(
         ax.errorbar(
             np.arange(len(data)),
             data["mean"],
-            yerr=[data["mean"] - data["ci_low"], data["ci_high"] - data["mean"]],
+            yerr=error_bar_lengths(data["mean"], data["ci_low"], data["ci_high"]),
             fmt="none",
             ecolor="black",
             capsize=4,
@@ -920,6 +918,8 @@ register(
 
 def _tier_bars(check: Check, runs: pd.DataFrame):
     plt, sns = _style()
+    from sim.plots import error_bar_lengths
+
     rows = []
     for t in TIERS:
         est, low, high, n = mean(check.arms[0].label, f"employment_loss_{t}").estimate(_wide(runs))
@@ -928,7 +928,7 @@ def _tier_bars(check: Check, runs: pd.DataFrame):
     fig, ax = plt.subplots(figsize=(6.5, 4.2))
     sns.barplot(data=data, x="tier", y="mean", color=sns.color_palette()[0], errorbar=None, ax=ax)
     ax.errorbar(np.arange(len(data)), data["mean"],
-                yerr=[data["mean"] - data["ci_low"], data["ci_high"] - data["mean"]],
+                yerr=error_bar_lengths(data["mean"], data["ci_low"], data["ci_high"]),
                 fmt="none", ecolor="black", capsize=4)  # fmt: skip
     ax.set_xlabel("tier")
     ax.set_ylabel("employment loss, months 24-47 (% of counterfactual)")
@@ -938,6 +938,8 @@ def _tier_bars(check: Check, runs: pd.DataFrame):
 
 def _killer_bars(check: Check, runs: pd.DataFrame):
     plt, sns = _style()
+    from sim.plots import error_bar_lengths
+
     wide = _wide(runs)
     rows = []
     for arm in check.arms:
@@ -952,7 +954,7 @@ def _killer_bars(check: Check, runs: pd.DataFrame):
         data=data, x="arm", y="killer_share_pct", color=sns.color_palette()[0], errorbar=None, ax=ax
     )
     ax.errorbar(np.arange(len(data)), data["killer_share_pct"],
-                yerr=[data["killer_share_pct"] - data["ci_low"], data["ci_high"] - data["killer_share_pct"]],
+                yerr=error_bar_lengths(data["killer_share_pct"], data["ci_low"], data["ci_high"]),
                 fmt="none", ecolor="black", capsize=4)  # fmt: skip
     ax.axhspan(5.3, 7.4, color="tab:green", alpha=0.15, label="Cunningham et al. 2021: 5.3-7.4 %")
     ax.legend(loc="upper right")
