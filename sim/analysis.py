@@ -8,12 +8,16 @@ the same seed, so the difference of scenario B and the reference A is taken with
 replicate first (B_r - A_r), and the confidence interval is that of the mean of those
 differences. Shared noise cancels, and the interval is much narrower than one comparing
 two independent means.
+
+`tail_exponent` fits the Pareto (Zipf) tail of a size distribution, for the firm-size
+figure and the validation check alike.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -68,6 +72,7 @@ def paired_differences(
     method: str = "t",
     resamples: int = 9999,
     seed: int = 0,
+    paired_means: bool = False,
 ) -> pd.DataFrame:
     """Mean of each outcome per group, and its paired difference against the reference group.
 
@@ -79,6 +84,9 @@ def paired_differences(
     mean paired difference) or 'bootstrap' (BCa). Returns one row per outcome and group:
     outcome, the group columns, n, mean, sd, pairs, difference, ci_low, ci_high (NaN for
     the reference itself), with the confidence level and the method in `attrs`.
+    `paired_means` adds pair_mean and reference_pair_mean: both groups' means over the
+    counted pairs only, so that difference = pair_mean - reference_pair_mean even where
+    some values are missing.
     """
     if method not in ("t", "bootstrap"):
         raise ValueError(f"method must be 't' or 'bootstrap', got {method!r}")
@@ -112,6 +120,7 @@ def paired_differences(
             )
             if key == reference:
                 row.update(pairs=0, difference=math.nan, ci_low=math.nan, ci_high=math.nan)
+                row.update(pair_mean=math.nan, reference_pair_mean=math.nan)
             else:
                 both = pd.concat([values, ref.astype(float)], axis=1, join="inner").to_numpy()
                 both = both[np.isfinite(both).all(axis=1)]
@@ -126,6 +135,8 @@ def paired_differences(
                     difference=float(d.mean()) if len(d) else math.nan,
                     ci_low=low,
                     ci_high=high,
+                    pair_mean=float(both[:, 0].mean()) if len(d) else math.nan,
+                    reference_pair_mean=float(both[:, 1].mean()) if len(d) else math.nan,
                 )
             rows.append(row)
     columns = [
@@ -138,6 +149,7 @@ def paired_differences(
         "difference",
         "ci_low",
         "ci_high",
+        *(["pair_mean", "reference_pair_mean"] if paired_means else []),
     ]
     out = pd.DataFrame(rows, columns=columns)
     out.attrs.update(level=level, method=method, reference=reference, by=by_cols)
@@ -174,3 +186,41 @@ def measured_outcomes(table: pd.DataFrame, candidates: Sequence[str]) -> list[st
         for c in candidates
         if c in table.columns and np.isfinite(pd.to_numeric(table[c], errors="coerce")).any()
     ]
+
+
+@dataclass(frozen=True)
+class TailFit:
+    """A Pareto tail P(S > s) = P(S > xmin) (s / xmin)^-alpha fitted above xmin by maximum likelihood."""
+
+    alpha: float  # tail (Zipf) exponent of the survival function
+    se: float  # asymptotic standard error, alpha / sqrt(n_tail)
+    xmin: float
+    n_tail: int
+    ks: float  # Kolmogorov-Smirnov distance of the tail to the fitted Pareto
+
+
+def tail_exponent(sizes: Sequence[float], xmin: float | None = None, min_tail: int = 20) -> TailFit:
+    """Hill / maximum-likelihood tail exponent; xmin by the KS criterion of Clauset et al. (2009).
+
+    The MLE of a Pareto shape with known scale is scipy's `pareto.fit` with loc and scale
+    fixed (it is the Hill estimator). Without `xmin`, every observed size that leaves at
+    least `min_tail` firms in the tail is tried and the one whose fit is closest to the
+    data (smallest KS distance) is kept.
+    """
+    x = np.sort(np.asarray(sizes, float))
+    x = x[np.isfinite(x) & (x > 0)]
+    if len(x) < min_tail:
+        raise ValueError(f"need at least {min_tail} positive sizes, got {len(x)}")
+
+    def fit(lo: float) -> TailFit:
+        tail = x[x >= lo]
+        alpha = float(stats.pareto.fit(tail, floc=0.0, fscale=lo)[0])
+        ks = float(stats.kstest(tail, stats.pareto(alpha, scale=lo).cdf).statistic)
+        return TailFit(alpha, alpha / math.sqrt(len(tail)), float(lo), len(tail), ks)
+
+    if xmin is not None:
+        return fit(float(xmin))
+    candidates = np.unique(x[: len(x) - min_tail + 1])
+    if len(candidates) > 200:  # enough resolution for the KS criterion
+        candidates = np.unique(np.quantile(candidates, np.linspace(0, 1, 200), method="lower"))
+    return min((fit(c) for c in candidates), key=lambda f: f.ks)

@@ -53,6 +53,12 @@ class CertificationOffice:
         self.net_worth_start = self.net_worth()
         self.reviews: list[dict[str, float]] = []
         self.tier_counts = np.bincount(layer.tier, minlength=3)  # firms per tier, kept by set_tiers
+        rules = layer.rules
+        # what each tier brings: credit-line bonus, risk-premium cut, leaders' order pull
+        self._benefits = tuple(
+            np.array([0.0, *bonus])
+            for bonus in (rules.cert_credit_bonus, rules.cert_premium_cut, rules.cert_order_pull)
+        )
 
     # ------------------------------------------------------------ bookkeeping
     def net_worth(self) -> np.ndarray:
@@ -74,7 +80,8 @@ class CertificationOffice:
 
     def count_innovations(self, firms: np.ndarray, t: int) -> None:
         """Count a month's innovations (a firm innovates at most once a month: no repeated index)."""
-        self.innovations_by_year[firms, (t // 12) % 3] += 1.0
+        this_year = self.innovations_by_year[:, (t // 12) % 3]  # a view
+        this_year[firms] += 1.0
 
     def recent_innovations(self, years: int = 3) -> np.ndarray:
         """Innovations in the current and the `years - 1` previous calendar years."""
@@ -144,24 +151,27 @@ class CertificationOffice:
         self.whole_year[:] = True
 
     def set_tiers(self, firms: np.ndarray, tiers: np.ndarray) -> None:
-        """Give `firms` their tiers and the benefits that come with them."""
-        layer, rules = self.layer, self.layer.rules
+        """Give `firms` their tiers and the benefits that come with them (only firms whose tier
+        changes have anything to change)."""
+        layer = self.layer
         fin, net = layer.model.finance, layer.model.network
         old = layer.tier[firms]
+        moved = (old != tiers).nonzero()[0]
+        if not len(moved):
+            return
+        firms, tiers, old = firms[moved], tiers[moved], old[moved]
         layer.tier[firms] = tiers
         self.tier_counts = np.bincount(layer.tier, minlength=3)
-        credit = np.array([0.0, *rules.cert_credit_bonus])
-        cut = np.array([0.0, *rules.cert_premium_cut])
-        pull = np.array([0.0, *rules.cert_order_pull])
+        credit, cut, pull = self._benefits
         fin.credit_factor[firms] = 1.0 + credit[tiers]
         fin.premium_factor[firms] = np.maximum(1.0 - cut[tiers], 0.0)
-        changed = firms[old != tiers]
-        if len(changed):
-            ratio = np.ones(net.n_firms)
-            ratio[changed] = (1.0 + pull[layer.tier[changed]]) / (1.0 + pull[old[old != tiers]])
-            from_leaders = net.links_of_buyer_kind[LEADER]
-            links = from_leaders[np.isin(net.link_seller[from_leaders], changed)]
-            raise_base_weights(net, links, ratio[net.link_seller[links]])
+        ratio = np.ones(net.n_firms)
+        ratio[firms] = (1.0 + pull[tiers]) / (1.0 + pull[old])
+        is_moved = np.zeros(net.n_firms, dtype=bool)
+        is_moved[firms] = True
+        from_leaders = net.links_of_buyer_kind[LEADER]
+        links = from_leaders[is_moved[net.link_seller[from_leaders]]]
+        raise_base_weights(net, links, ratio[net.link_seller[links]])
 
     def _record_review(self, t: int, revenue: np.ndarray, net_worth: np.ndarray) -> None:
         """Little giants against all domestic small firms (specialized SMEs and domestic suppliers)."""

@@ -382,13 +382,13 @@ def critical(
     )  # fmt: skip
     out = out or Path("results") / exp.name
     _run_and_report(exp, out, workers, dask, fresh, "t")
+    series = pd.read_parquet(out / "timeseries.parquet")
     table = criticality_table(
-        exp,
-        pd.read_parquet(out / "outcomes.parquet"),
-        pd.read_parquet(out / "timeseries.parquet"),
-        threshold=threshold,
+        exp, pd.read_parquet(out / "outcomes.parquet"), series, threshold=threshold
     )
-    written = write_critical(out, table) + draw_critical(out)
+    drivers = loss_drivers(table)
+    written = write_critical(out, table, drivers)
+    written += draw_critical(out, table=table, series=series)
     shown = Table(title=f"{exp.name}: nodes ranked by output loss", box=None)
     for name in (
         "rank",
@@ -410,7 +410,7 @@ def critical(
             "yes" if row.specific else "", f"{100 * row.foreign_sales_share:.0f}",
         )  # fmt: skip
     (console if console.is_terminal else Console(width=140)).print(shown)
-    for line in summary_lines(table, drivers=loss_drivers(table)):
+    for line in summary_lines(table, drivers=drivers):
         console.print(line, markup=False, highlight=False, soft_wrap=True)
     console.print(f"wrote {len(written)} files in {out}/", markup=False, highlight=False)
 

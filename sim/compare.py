@@ -13,8 +13,8 @@ import pandas as pd
 from rich import box
 from rich.table import Table
 
-from sim.analysis import measured_outcomes, paired_differences
-from sim.experiments import Experiment, ReplicatesDesign
+from sim.analysis import paired_differences
+from sim.experiments import Experiment, ReplicatesDesign, outcome_columns
 from sim.io import write_atomic
 
 
@@ -33,7 +33,7 @@ def comparison_report(
     from sim.plots import output_paths
 
     ok = table[table["error"].isna()]
-    outcomes = measured_outcomes(ok, [c for c in table.columns if c not in _id_columns(exp)])
+    outcomes = outcome_columns(ok, exp.parameters)  # the measured ones: NaN has no difference
     result = paired_differences(
         ok, outcomes, by="scenario", pair="replicate", level=level, method=method
     )
@@ -52,10 +52,6 @@ def comparison_report(
             shock_start=min(starts) if starts else None,
         )
     return result
-
-
-def _id_columns(exp: Experiment) -> set[str]:
-    return {"run_id", "point", "scenario", "replicate", "seed", "error", *exp.parameters}
 
 
 def comparison_table(result: pd.DataFrame, title: str) -> Table:

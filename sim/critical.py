@@ -95,24 +95,32 @@ def ecosystem_profile(model, top_k: int) -> tuple[pd.DataFrame, np.ndarray]:
         via = net.slot_firm[np.isin(net.slot_product, comps) & (net.kind[net.slot_firm] == LEADER)]
         return np.concatenate([direct, via])
 
-    rows = []
-    for product in range(net.n_products):
+    def category(product: int) -> tuple[dict[str, Any], float]:
+        """The statistics a category node and each firm in it share; and the category's sales."""
         sellers = np.flatnonzero(net.product == product)
         cat_sales = float(sales[sellers].sum())
         foreign_sales = float(sales[sellers[net.foreign[sellers]]].sum())
+        is_comp = product < n_c
+        return {
+            "category": f"component {product}" if is_comp else f"raw {product - n_c}",
+            "specific": bool(net.specificity[product] > 0.5),
+            "foreign_dependent": (not is_comp) and bool(net.foreign_dependent[product - n_c]),
+            "sellers": len(sellers),
+            "foreign_sellers": int(net.foreign[sellers].sum()),
+            "foreign_sales_share": foreign_sales / cat_sales if cat_sales > 0 else math.nan,
+        }, cat_sales
+
+    categories = [category(product) for product in range(net.n_products)]
+    rows = []
+    for product, (cat, cat_sales) in enumerate(categories):
         n_leaders, exposed = _exposure(leader_share, leaders_needing(product))
         is_comp = product < n_c
         rows.append(
             {
                 "node_type": "component" if is_comp else "raw",
                 "node_id": product if is_comp else product - n_c,
-                "node": f"component {product}" if is_comp else f"raw {product - n_c}",
-                "category": f"component {product}" if is_comp else f"raw {product - n_c}",
-                "specific": bool(net.specificity[product] > 0.5),
-                "foreign_dependent": (not is_comp) and bool(net.foreign_dependent[product - n_c]),
-                "sellers": len(sellers),
-                "foreign_sellers": int(net.foreign[sellers].sum()),
-                "foreign_sales_share": foreign_sales / cat_sales if cat_sales > 0 else math.nan,
+                "node": cat["category"],
+                **cat,
                 "buyers": len(np.unique(buyer[link_product == product])),
                 "leaders_exposed": n_leaders,
                 "demand_exposed_share": exposed,
@@ -126,7 +134,6 @@ def ecosystem_profile(model, top_k: int) -> tuple[pd.DataFrame, np.ndarray]:
     top = candidates[np.argsort(-sales[candidates], kind="stable")[:top_k]]
     for firm in top:
         product = int(net.product[firm])
-        peers = np.flatnonzero(net.product == product)
         mine = net.link_seller == firm
         customers = np.unique(buyer[mine])
         direct_leaders = customers[net.kind[customers] == LEADER]
@@ -137,31 +144,22 @@ def ecosystem_profile(model, top_k: int) -> tuple[pd.DataFrame, np.ndarray]:
         else:
             reached = direct_leaders
         n_leaders, exposed = _exposure(leader_share, reached)
-        cat_sales = float(sales[peers].sum())
-        is_comp = product < n_c
-        category = f"component {product}" if is_comp else f"raw {product - n_c}"
+        cat, cat_sales = categories[product]
         kind = "sme" if net.kind[firm] == SME else "supplier"
         foreign = bool(net.foreign[firm])
         rows.append(
             {
                 "node_type": kind,
                 "node_id": int(firm),
-                "node": f"{'foreign ' if foreign else ''}{kind} #{firm} ({category})",
-                "category": category,
-                "specific": bool(net.specificity[product] > 0.5),
-                "foreign_dependent": (not is_comp) and bool(net.foreign_dependent[product - n_c]),
-                "sellers": len(peers),
-                "foreign_sellers": int(net.foreign[peers].sum()),
-                "foreign_sales_share": float(sales[peers[net.foreign[peers]]].sum()) / cat_sales
-                if cat_sales > 0
-                else math.nan,
+                "node": f"{'foreign ' if foreign else ''}{kind} #{firm} ({cat['category']})",
+                **cat,
                 "buyers": len(customers),
                 "leaders_exposed": n_leaders,
                 "demand_exposed_share": exposed,
                 "sales_share": float(sales[firm]) / total_upstream
                 if total_upstream > 0
                 else math.nan,
-                "alternatives": len(peers) - 1,
+                "alternatives": cat["sellers"] - 1,
                 "market_share": float(sales[firm]) / cat_sales if cat_sales > 0 else math.nan,
                 "customer_dependence": float(net.link_weight[mine].mean())
                 if mine.any()
@@ -286,7 +284,11 @@ def critical_experiment(
 def criticality_table(
     exp: CriticalExperiment, table: pd.DataFrame, series: pd.DataFrame, *, threshold: float = 0.95
 ) -> pd.DataFrame:
-    """One row a disrupted node and replicate: loss, TTS, TTR, the critical flag and the node's profile; ranked by loss."""
+    """One row a disrupted node and replicate: loss, TTS, TTR, the critical flag and the node's profile; ranked by loss.
+
+    `run_id` names the row's run (its path in timeseries.parquet); `time_to_recover` is
+    measured at `threshold`, like the time to survive.
+    """
     from sim.metrics import time_to_recover, time_to_survive
 
     settings = exp.extra["critical"]
@@ -298,7 +300,8 @@ def criticality_table(
         recovery[rid] = time_to_recover(y, cf, start, threshold)
     ok = table[table["error"].isna()].copy()
     ok["time_to_survive"] = ok["run_id"].map(tts).astype(float)
-    ok["output_recovery_months"] = ok["run_id"].map(recovery).astype(float)
+    # at the threshold of TTS (the run's own outcome is at 0.95, the default)
+    ok["time_to_recover"] = ok["run_id"].map(recovery).astype(float)
     ok["ttr_months"] = float(ttr)
     # TTS is NaN when output never fell below the threshold: it held through the outage
     ok["critical"] = ok["time_to_survive"].notna() & (ok["time_to_survive"] < ttr)
@@ -311,8 +314,8 @@ def criticality_table(
     merged = merged.sort_values(["output_loss_pct", "node"], ascending=[False, True], kind="stable")
     merged.insert(0, "rank", np.arange(1, len(merged) + 1))
     front = [
-        "rank", "node", "node_type", "node_id", "replicate", "seed", "output_loss_pct", "peak_drop_pct",
-        "time_to_survive", "ttr_months", "critical", "output_recovery_months",
+        "rank", "node", "node_type", "node_id", "replicate", "seed", "run_id", "output_loss_pct",
+        "peak_drop_pct", "time_to_survive", "ttr_months", "critical", "time_to_recover",
     ]  # fmt: skip
     profile_cols = [
         c
@@ -324,14 +327,13 @@ def criticality_table(
         for c in merged.columns
         if c not in front
         and c not in profile_cols
-        and c not in ("point", "scenario", "run_id", "error", "seed_profile")
+        and c not in ("point", "scenario", "error", "seed_profile")
     ]
     return merged[[*front, *profile_cols, *rest]].reset_index(drop=True)
 
 
-def write_critical(folder: Path, table: pd.DataFrame) -> list[Path]:
-    """The ranked table (Parquet + CSV) and the loss drivers (critical_drivers.csv)."""
-    drivers = loss_drivers(table)
+def write_critical(folder: Path, table: pd.DataFrame, drivers: pd.DataFrame) -> list[Path]:
+    """The ranked table (Parquet + CSV) and its loss drivers (`loss_drivers`: critical_drivers.csv)."""
     written = [write_parquet(folder / CRITICAL_TABLE, table)]
     written.append(write_atomic(folder / "critical.csv", lambda p: table.to_csv(p, index=False)))
     written.append(
@@ -340,21 +342,36 @@ def write_critical(folder: Path, table: pd.DataFrame) -> list[Path]:
     return written
 
 
-def draw_critical(folder: Path, out: Path | None = None) -> list[Path]:
-    """The ranking figure, and the resilience triangle of the most damaging node, from stored results."""
+def draw_critical(
+    folder: Path,
+    out: Path | None = None,
+    *,
+    table: pd.DataFrame | None = None,
+    series: pd.DataFrame | None = None,
+) -> list[Path]:
+    """The ranking figure, and the resilience triangle of the most damaging node.
+
+    `table` (criticality_table) and `series` (the runs' output paths) are read from
+    `folder` when not given.
+    """
     from sim import gallery
 
     out = out or folder
-    table = pd.read_parquet(folder / CRITICAL_TABLE)
+    if table is None:
+        table = pd.read_parquet(folder / CRITICAL_TABLE)
     written = gallery.critical_figure(table, out / "critical_ranking.png")
     series_path = folder / "timeseries.parquet"
-    if len(table) and series_path.exists():
-        series = pd.read_parquet(series_path)
+    if len(table) and (series is not None or series_path.exists()):
+        if series is None:
+            series = pd.read_parquet(series_path)
         top = table.iloc[0]
-        runs = pd.read_parquet(folder / "outcomes.parquet")
-        rid = runs[(runs["scenario"] == top["node"]) & (runs["replicate"] == top["replicate"])][
-            "run_id"
-        ]
+        if "run_id" in table:
+            rid = table["run_id"].iloc[:1]
+        else:  # a table written before it kept run_id
+            runs = pd.read_parquet(folder / "outcomes.parquet")
+            rid = runs[(runs["scenario"] == top["node"]) & (runs["replicate"] == top["replicate"])][
+                "run_id"
+            ]
         run = series[series["run_id"] == rid.iloc[0]] if len(rid) else series.iloc[:0]
         if len(run):
             start = int(np.searchsorted(run["step"].to_numpy(), _start_of(folder)))

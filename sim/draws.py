@@ -12,7 +12,10 @@ import numpy as np
 
 
 def weighted_pick(rng: np.random.Generator, p: np.ndarray) -> int:
-    """`rng.choice(len(p), p=p)`: the index whose cumulative probability first exceeds a uniform."""
+    """`rng.choice(len(p), p=p)`: the index whose cumulative probability first exceeds a uniform.
+
+    `p` may be weights of any positive total: they are normalized here.
+    """
     return cdf_pick(rng, normalized_cdf(p))
 
 

@@ -17,6 +17,7 @@ import itertools
 import json
 import types
 import typing
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
@@ -244,6 +245,27 @@ class Experiment:
 
 def run_id(point: int, replicate: int) -> str:
     return f"p{point:05d}-r{replicate:04d}"
+
+
+# the columns of an outcomes table (run_experiment) that name a run rather than measure it
+RUN_COLUMNS = ("run_id", "point", "scenario", "replicate", "seed", "error")
+
+
+def outcome_columns(
+    table: pd.DataFrame, parameters: Sequence[str], kept: Sequence[str] | None = None
+) -> list[str]:
+    """The outcome columns of an outcomes table (the layout of run_experiment).
+
+    The `kept` outcomes when the experiment names them, every one in the table (an
+    outcome never measured is then reported as such, not dropped); otherwise each column
+    that is not a run's name, a design parameter or `error` and has a finite value.
+    """
+    from sim.analysis import measured_outcomes
+
+    if kept is not None:
+        return [c for c in kept if c in table.columns]
+    skip = {*RUN_COLUMNS, *parameters}
+    return measured_outcomes(table, [c for c in table.columns if c not in skip])
 
 
 def replicate_seeds(root: int, replicates: int) -> list[int]:

@@ -19,6 +19,7 @@ Values are in million yuan at base prices.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -73,9 +74,9 @@ class PaymentTerms:
     slot: np.ndarray
     buyer: np.ndarray  # (E,) buying firm
     days: np.ndarray  # (E,) contract term
-    months: np.ndarray  # (E,) in months
-    m0: np.ndarray  # (E,) whole months: a sale is due in month t + m0 ...
-    frac: np.ndarray  # (E,) ... and this share of it in month t + m0 + 1
+    frac: np.ndarray  # (E,) share of a sale due a month after the whole months of its term
+    rest: np.ndarray  # (E,) 1 - frac: the share due after the whole months
+    runs: list[tuple[int, int, float]] | None  # (first link, end, days) of each run of one term
     groups: list[tuple[int, slice | np.ndarray]]  # (whole months, which links: a run or a mask)
 
 
@@ -108,7 +109,10 @@ class FinanceSystem:
         self._cash_months = np.where(leader, fin.cash_months_leader, fin.cash_months)
         self._credit_months = np.where(leader, fin.credit_months_leader, fin.credit_months_sme)
         self._overhead_sigma = np.where(leader, fin.overhead_sigma_leader, fin.overhead_sigma)
+        # weight of this month's draw in the AR(1) overhead shock
+        self._overhead_innovation = np.sqrt(1.0 - fin.overhead_persistence**2)
         self._leaders = span(net.firms_of_kind[LEADER])  # a slice: leaders come first
+        self._leader_slots = span(net.slots_of_buyer_kind[LEADER])  # slots never change
         max_days = fin.payment_days * (1.0 + fin.leader_bargaining_power)
         self.ring = int(np.ceil(max(max_days, fin.payment_days) / DAYS_PER_MONTH)) + 2
         net.link_state["owed_seller"] = np.zeros((net.n_links, self.ring))
@@ -175,49 +179,109 @@ class FinanceSystem:
 
     # ------------------------------------------------------------ terms and rates
     def _terms(self) -> PaymentTerms:
-        """Each link's buyer and payment term, kept until the links change (new arrays then)."""
+        """Each link's buyer and payment term, kept until the links change (new arrays then).
+
+        There are two terms (leaders stretch theirs to smaller sellers), each on runs of links:
+        the per-link figures are filled run by run, and kept while the runs stay the same.
+        """
         net = self.model.network
         terms = self._terms_cache
-        if terms is None or terms.seller is not net.link_seller or terms.slot is not net.link_slot:
-            days = self.payment_days()
-            months = days / DAYS_PER_MONTH
-            m0 = np.floor(months).astype(np.int64)
-            # links of one term come in runs (leaders' links first): one group per run
-            starts = [0, *((m0[1:] != m0[:-1]).nonzero()[0] + 1).tolist()] if len(m0) else []
-            if len(starts) <= 8:
-                ends = [*starts[1:], len(m0)]
-                groups = [(int(m0[a]), slice(a, b)) for a, b in zip(starts, ends, strict=True)]
-            else:
-                wholes = np.unique(m0).tolist()
-                groups = [(w, m0 == w) for w in wholes]
-            terms = PaymentTerms(
-                net.link_seller,
-                net.link_slot,
-                net.slot_firm[net.link_slot],
-                days,
-                months,
-                m0,
-                months - m0,
-                groups,
+        if terms is not None and terms.seller is net.link_seller and terms.slot is net.link_slot:
+            return terms
+        buyer = net.slot_firm[net.link_slot]
+        leader, plain = self._leader_days(), float(self.cfg.payment_days)
+        runs, stretched = self._term_runs(buyer, leader, plain)
+        if runs is None:  # terms alternate too often: pick per link
+            days, frac, rest = np.where(
+                stretched, self._term_figures(leader), self._term_figures(plain)
             )
-            self._terms_cache = terms
-        return terms
+            groups = [
+                (self._whole_months(leader), stretched),
+                (self._whole_months(plain), ~stretched),
+            ]
+        else:
+            if terms is not None and runs == terms.runs:  # the same terms link by link
+                days, frac, rest = terms.days, terms.frac, terms.rest
+            else:
+                days, frac, rest = per_link = np.empty((3, len(buyer)))
+                for first, end, term in runs:
+                    per_link[:, first:end] = self._term_figures(term)
+            groups = [(self._whole_months(term), slice(first, end)) for first, end, term in runs]
+        self._terms_cache = PaymentTerms(
+            seller=net.link_seller,
+            slot=net.link_slot,
+            buyer=buyer,
+            days=days,
+            frac=frac,
+            rest=rest,
+            runs=runs,
+            groups=groups,
+        )
+        return self._terms_cache
 
-    def payment_days(self) -> np.ndarray:
-        """Contract term of each link: leaders stretch terms to smaller sellers, up to the legal cap."""
-        net, fin = self.model.network, self.cfg
-        buyer_is_leader = net.kind[net.slot_firm[net.link_slot]] == LEADER
-        seller_is_small = net.kind[net.link_seller] != LEADER
-        days = np.full(net.n_links, fin.payment_days)
-        stretched = buyer_is_leader & seller_is_small
+    def _term_runs(
+        self, buyer: np.ndarray, leader: float, plain: float
+    ) -> tuple[list[tuple[int, int, float]] | None, np.ndarray | None]:
+        """Runs of links on one term, as (first, end, days), None past eight runs; and, unless
+        the runs were found without it, which links are on the leaders' term."""
+        net = self.model.network
+        n_links = len(buyer)
+        if isinstance(self._leader_slots, slice):
+            # links are sorted by slot and slots by firm: the leaders buy on one run of links,
+            # and usually from smaller firms only
+            first, end = net.link_slot.searchsorted(
+                [self._leader_slots.start, self._leader_slots.stop]
+            ).tolist()
+            if not self._is_leader[net.link_seller[first:end]].any():
+                runs = [(0, first, plain), (first, end, leader), (end, n_links, plain)]
+                return [run for run in runs if run[0] < run[1]], None
+        stretched = self._stretched(buyer, net.link_seller)
+        if n_links == 0:
+            return [], stretched
+        starts = [0, *((stretched[1:] != stretched[:-1]).nonzero()[0] + 1).tolist()]
+        if len(starts) > 8:
+            return None, stretched
+        ends = [*starts[1:], n_links]
+        terms = [leader if on_leader_term else plain for on_leader_term in stretched[starts]]
+        return list(zip(starts, ends, terms, strict=True)), stretched
+
+    @staticmethod
+    def _term_figures(days: float) -> np.ndarray:
+        """A term's days, the share of a sale due a month after its whole months, and the rest
+        (a column, to fill per-link rows)."""
+        months = days / DAYS_PER_MONTH
+        frac = months - math.floor(months)
+        return np.array([[days], [frac], [1.0 - frac]])
+
+    @staticmethod
+    def _whole_months(days: float | np.ndarray) -> int | np.ndarray:
+        """Whole months of a term: a sale is due in month t + this, and in part a month later."""
+        if isinstance(days, np.ndarray):
+            return np.floor(days / DAYS_PER_MONTH).astype(np.int64)
+        return math.floor(days / DAYS_PER_MONTH)
+
+    def _stretched(self, buyer: np.ndarray, seller: np.ndarray) -> np.ndarray:
+        """Links on which a leader buys from a smaller firm (kinds never change)."""
+        return self._is_leader[buyer] & ~self._is_leader[seller]
+
+    def _leader_days(self) -> float:
+        """The term a leader imposes on smaller sellers, up to the legal cap."""
+        fin = self.cfg
         leader_days = fin.payment_days * (1.0 + fin.leader_bargaining_power)
         if self.policy.payment_term_cap_days is not None:
             leader_days = min(leader_days, self.policy.payment_term_cap_days)
-        days[stretched] = leader_days
-        return days
+        return float(leader_days)
+
+    def payment_days(self) -> np.ndarray:
+        """Contract term of each link: leaders stretch terms to smaller sellers, up to the legal cap."""
+        net = self.model.network
+        stretched = self._stretched(net.slot_firm[net.link_slot], net.link_seller)
+        return np.where(stretched, self._leader_days(), float(self.cfg.payment_days))
 
     def annual_rate(self, t: int) -> np.ndarray:
-        base = self.cfg.base_rate + sum(c.rate_increase * intensity(c, t) for c in self.crunches)
+        base = self.cfg.base_rate
+        if self.crunches:
+            base += sum(c.rate_increase * intensity(c, t) for c in self.crunches)
         premium = (
             self.cfg.sme_risk_premium * (1.0 - self.policy.credit_guarantee) * self.premium_factor
         )
@@ -225,10 +289,13 @@ class FinanceSystem:
 
     def credit_limit(self, t: int) -> np.ndarray:
         months = self._credit_months * self.credit_factor
+        limit = months * self.state.normal_revenue
+        if not self.crunches:
+            return limit
         cut = 1.0
         for c in self.crunches:
             cut *= 1.0 - c.limit_cut * intensity(c, t)
-        return months * self.state.normal_revenue * cut
+        return limit * cut
 
     def liquidity_factor(self, t: int) -> np.ndarray:
         """Share of capacity a firm can finance: firms short of cash and credit cut production and staff.
@@ -248,9 +315,8 @@ class FinanceSystem:
         month = dict.fromkeys(MONTH_FIGURES, 0.0)
         owed_seller, owed_bank = net.link_state["owed_seller"], st.owed_bank
         terms = self._terms()
-        buyer, days, months, m0, frac = terms.buyer, terms.days, terms.months, terms.m0, terms.frac
-        seller = net.link_seller
-        n = net.n_firms
+        buyer, seller, frac = terms.buyer, terms.seller, terms.frac
+        n, ring = net.n_firms, self.ring
 
         # final sales: households pay the leaders at once
         leaders = self._leaders
@@ -261,17 +327,17 @@ class FinanceSystem:
         # trade between firms becomes receivables due after the payment term
         value = model.product_price[net.slot_product[net.link_slot]] * flows.link_delivered
         # links with the same whole months of term share their two due buckets: one column each
-        now, later = value * (1.0 - frac), value * frac
+        now, later = value * terms.rest, value * frac
         for whole, links in terms.groups:
             if isinstance(links, slice):  # a run of links (usually: those of leaders as buyers)
-                owed_seller[links, (t + whole) % self.ring] += now[links]
-                owed_seller[links, (t + whole + 1) % self.ring] += later[links]
+                owed_seller[links, (t + whole) % ring] += now[links]
+                owed_seller[links, (t + whole + 1) % ring] += later[links]
             else:
-                owed_seller[:, (t + whole) % self.ring] += np.where(links, now, 0.0)
-                owed_seller[:, (t + whole + 1) % self.ring] += np.where(links, later, 0.0)
+                owed_seller[:, (t + whole) % ring] += np.where(links, now, 0.0)
+                owed_seller[:, (t + whole + 1) % ring] += np.where(links, later, 0.0)
         total_value = value.sum()
         month["average_payment_days"] = (
-            float(np.multiply(days, value).sum() / total_value) if total_value > 0 else np.nan
+            float(np.multiply(terms.days, value).sum() / total_value) if total_value > 0 else np.nan
         )
 
         # supply-chain finance: SMEs sell part of what leaders owe them, at the leader's rate plus a spread
@@ -284,12 +350,10 @@ class FinanceSystem:
             )
             sold = scf * value * eligible
             rate = self.annual_rate(t)[buyer] + self.policy.scf_spread
-            discount = sold * rate / 12.0 * months
+            discount = sold * rate / 12.0 * (terms.days / DAYS_PER_MONTH)
             rows = np.arange(net.n_links)
-            for bucket, share in (
-                ((t + m0) % self.ring, 1.0 - frac),
-                ((t + m0 + 1) % self.ring, frac),
-            ):
+            m0 = self._whole_months(terms.days)
+            for bucket, share in (((t + m0) % ring, terms.rest), ((t + m0 + 1) % ring, frac)):
                 owed_seller[rows, bucket] -= sold * share
                 np.add.at(owed_bank, (buyer, bucket), sold * share)
             st.cash += np.bincount(seller, weights=sold - discount, minlength=n)
@@ -297,11 +361,11 @@ class FinanceSystem:
             month["scf_discounted"] = float(sold.sum())
 
         # what falls due this month is paid
-        bucket = t % self.ring
-        to_seller, to_bank = owed_seller[:, bucket].copy(), owed_bank[:, bucket].copy()
+        bucket = t % ring
+        to_seller = owed_seller[:, bucket].copy()
         owed_seller[:, bucket] = 0.0
+        st.cash -= np.bincount(buyer, weights=to_seller, minlength=n) + owed_bank[:, bucket]
         owed_bank[:, bucket] = 0.0
-        st.cash -= np.bincount(buyer, weights=to_seller, minlength=n) + to_bank
         st.cash += np.bincount(seller, weights=to_seller, minlength=n)
 
         # wages, materials and overheads bought outside, interest
@@ -320,22 +384,23 @@ class FinanceSystem:
         )
         wages *= alive * self.wage_factor
         materials = (model.price - model.value_added_per_unit) * flows.output * self._is_supplier
-        z = model.noise("costs", t).standard_normal(n)
-        rho = cfg.overhead_persistence
-        st.overhead_noise = rho * st.overhead_noise + np.sqrt(1.0 - rho**2) * z
-        sigma = self._overhead_sigma
+        z = model.noise("costs", t, n)
+        st.overhead_noise = (
+            cfg.overhead_persistence * st.overhead_noise + self._overhead_innovation * z
+        )
         overhead = (
             st.normal_revenue
-            * np.maximum(cfg.overhead_share + sigma * st.overhead_noise, 0.0)
+            * np.maximum(cfg.overhead_share + self._overhead_sigma * st.overhead_noise, 0.0)
             * alive
         )
         interest = st.debt * self.annual_rate(t) / 12.0
         st.cash -= wages + materials + overhead + interest
-        st.sectors["households"] += float(wages.sum())
+        wage_bill, interest_paid = float(wages.sum()), float(interest.sum())
+        st.sectors["households"] += wage_bill
         st.sectors["outside"] += float(materials.sum() + overhead.sum())
-        st.sectors["bank"] += float(interest.sum())
-        month["wages"] = float(wages.sum())
-        month["interest_paid"] = float(interest.sum())
+        st.sectors["bank"] += interest_paid
+        month["wages"] = wage_bill
+        month["interest_paid"] = interest_paid
 
         # credit: a cash shortfall is drawn on the credit line; above the buffer, repay then pay out
         limit = self.credit_limit(t)
@@ -344,8 +409,7 @@ class FinanceSystem:
         draw = np.where(insolvent, 0.0, need)
         st.debt += draw
         st.cash += draw
-        target = self.cash_target()
-        excess = np.maximum(st.cash - target, 0.0) * alive
+        excess = np.maximum(st.cash - self.cash_target(), 0.0) * alive
         repay = np.minimum(excess, st.debt)
         st.cash -= repay
         st.debt -= repay
@@ -355,7 +419,7 @@ class FinanceSystem:
         st.sectors["households"] += float(dividends.sum())
 
         # insolvent firms exit; their creditors take the losses
-        failed = np.flatnonzero(insolvent)
+        failed = insolvent.nonzero()[0]
         if len(failed):
             self._liquidate(t, failed, month)
         self._month_stocks(month)
@@ -363,84 +427,105 @@ class FinanceSystem:
         return month
 
     def _liquidate(self, t: int, failed: np.ndarray, month: dict[str, float]) -> None:
-        """Wind up failed firms: the bank takes their receivables, then creditors are paid in order."""
+        """Wind up failed firms (ascending ids): the bank takes their receivables, then creditors
+        are paid in order.
+
+        A handful of firms fail in a month: their own figures and links are worked on as short
+        arrays. Totals over firms are summed over all firms (zero elsewhere), as a sum's
+        rounding depends on where the values sit.
+        """
         net, st, cfg = self.model.network, self.state, self.cfg
-        n = net.n_firms
+        n, k = net.n_firms, len(failed)
         owed_seller, owed_bank = net.link_state["owed_seller"], st.owed_bank
-        buyer = self._terms().buyer
-        seller = net.link_seller
         is_failed = np.zeros(n, dtype=bool)
         is_failed[failed] = True
+        link_buyer = self._terms().buyer
+        failed_seller = is_failed[net.link_seller]
+        # the links of the failed firms, as sellers or buyers, and what is owed on them
+        links = (failed_seller | is_failed[link_buyer]).nonzero()[0]
+        seller, buyer = net.link_seller[links], link_buyer[links]
+        owed = owed_seller[links]
+        owed_seller[links] = 0.0
+        owing = is_failed[buyer]  # of these links, those with a failed buyer
+        kind = net.kind[failed]
+        small = kind != LEADER
 
         # 0. an overdraft the firm could not cover becomes part of its bank debt
-        overdraft = np.maximum(-st.cash, 0.0) * is_failed
-        st.debt += overdraft
-        st.cash += overdraft
+        cash, debt = st.cash[failed], st.debt[failed]
+        overdraft = np.maximum(-cash, 0.0)
+        debt += overdraft
+        cash += overdraft
 
         # 1. the bank buys the failed firms' receivables at face value; customers now pay the bank
         #    (claims between two failed firms are settled in step 3)
-        sold = np.flatnonzero(is_failed[seller] & ~is_failed[buyer])
-        claims = owed_seller[sold]
-        face = claims.sum(axis=1)
-        np.add.at(owed_bank, buyer[sold], claims)
-        owed_seller[sold] = 0.0
-        st.cash += np.bincount(seller[sold], weights=face, minlength=n)
+        sold = ~owing
+        receivables = owed[sold]
+        np.add.at(owed_bank, buyer[sold], receivables)
+        cash += np.bincount(
+            failed.searchsorted(seller[sold]), weights=receivables.sum(axis=1), minlength=k
+        )
 
         # 2. the bank is paid first; what is left unpaid is written off (guaranteed share by the state)
-        paid = np.minimum(st.cash, st.debt) * is_failed
-        st.cash -= paid
-        st.debt -= paid
-        unpaid = st.debt * is_failed
-        st.debt -= unpaid
-        st.sectors["bank"] -= float(unpaid.sum())
-        guaranteed = self.policy.credit_guarantee * unpaid * (net.kind != LEADER)
-        st.sectors["government"] -= float(guaranteed.sum())
-        st.sectors["bank"] += float(guaranteed.sum())
-        st.policy_cost += float(guaranteed.sum())
-        month["policy_cost"] += float(guaranteed.sum())
+        paid = np.minimum(cash, debt)
+        cash -= paid
+        unpaid = debt - paid
+        guaranteed = self.policy.credit_guarantee * unpaid * small
+        st.debt[failed] = 0.0  # repaid or written off
 
         # 3. trade creditors are paid pro rata from what is left; the rest is written off
-        owing = np.flatnonzero(is_failed[buyer])
-        claims_seller = owed_seller[owing].sum(axis=1)
-        claims_bank = np.zeros(n)
-        claims_bank[failed] = owed_bank[failed].sum(axis=1)
-        total_claims = np.bincount(buyer[owing], weights=claims_seller, minlength=n) + claims_bank
+        debtor = failed.searchsorted(buyer[owing])  # each owing link's place in `failed`
+        creditor = seller[owing]
+        claims_seller = owed[owing].sum(axis=1)
+        claims_bank = owed_bank[failed].sum(axis=1)
+        owed_bank[failed] = 0.0
+        total_claims = np.bincount(debtor, weights=claims_seller, minlength=k) + claims_bank
         ratio = np.minimum(
-            np.divide(st.cash, total_claims, out=np.zeros(n), where=total_claims > 0), 1.0
+            np.divide(cash, total_claims, out=np.zeros(k), where=total_claims > 0), 1.0
         )
-        r = ratio[buyer[owing]]
-        st.cash += np.bincount(seller[owing], weights=r * claims_seller, minlength=n)
-        st.cash -= (
-            np.bincount(buyer[owing], weights=r * claims_seller, minlength=n) + ratio * claims_bank
+        r = ratio[debtor]
+        paid_seller = r * claims_seller
+        st.cash[failed] = cash
+        st.cash += np.bincount(creditor, weights=paid_seller, minlength=n)
+        st.cash[failed] -= (
+            np.bincount(debtor, weights=paid_seller, minlength=k) + ratio * claims_bank
         )
         written_off = (1.0 - r) * claims_seller
-        loss = np.bincount(seller[owing], weights=written_off, minlength=n)
         bank_loss = (1.0 - ratio) * claims_bank
-        st.sectors["bank"] -= float(bank_loss.sum())
-        owed_seller[owing] = 0.0
-        owed_bank[failed] = 0.0
+        loss = np.bincount(creditor, weights=written_off, minlength=n)
         hurt = loss > cfg.contagion_threshold * st.normal_revenue
         st.last_trade_loss[hurt] = t
-        month["trade_credit_written_off"] = float(written_off.sum() + bank_loss.sum())
-        month["overdue_payables"] = float(total_claims.sum())
+
+        # the sector accounts, in the order of the steps
+        per_firm = np.zeros((4, n))
+        per_firm[:, failed] = (unpaid, guaranteed, bank_loss, total_claims)
+        totals = per_firm.sum(axis=1).tolist()  # each row adds up as its own sum would
+        unpaid_total, guaranteed_total, bank_loss_total, claims_total = totals
+        st.sectors["bank"] -= unpaid_total
+        st.sectors["government"] -= guaranteed_total
+        st.sectors["bank"] += guaranteed_total
+        st.policy_cost += guaranteed_total
+        month["policy_cost"] += guaranteed_total
+        st.sectors["bank"] -= bank_loss_total
+        month["trade_credit_written_off"] = float(written_off.sum()) + bank_loss_total
+        month["overdue_payables"] = claims_total
 
         # 4. what is left belongs to the owners
         st.sectors["households"] += float(st.cash[failed].sum())
         st.cash[failed] = 0.0
 
-        contagion = (t - st.last_trade_loss[failed]) <= cfg.contagion_window
-        month["defaults_by_contagion"] += float(contagion.sum())
-        by_kind = np.bincount(net.kind[failed], minlength=3)
-        for kind, name in ((LEADER, "leader"), (SME, "sme"), (SUPPLIER, "supplier")):
-            month[f"defaults_{name}"] += float(by_kind[kind])
-        month["sme_exits"] += float(((net.kind[failed] != LEADER) & ~net.foreign[failed]).sum())
+        contagion = st.last_trade_loss[failed] >= t - cfg.contagion_window
+        month["defaults_by_contagion"] += float(np.count_nonzero(contagion))
+        by_kind = np.bincount(kind, minlength=3).tolist()
+        for of_kind, name in ((LEADER, "leader"), (SME, "sme"), (SUPPLIER, "supplier")):
+            month[f"defaults_{name}"] += float(by_kind[of_kind])
+        month["sme_exits"] += float(np.count_nonzero(small & ~net.foreign[failed]))
         st.alive[failed] = False
         st.exited_at[failed] = t
         st.ever_exited[failed] = True
         # buyers stop ordering from the failed sellers
-        net.link_base_weight = np.where(is_failed[seller], 0.0, net.link_base_weight)
-        net.link_weight = np.where(is_failed[seller], 0.0, net.link_weight)
-        net.link_weight = shares(net.link_weight, net.per_slot_sum_for_links(net.link_weight))
+        net.link_base_weight = np.where(failed_seller, 0.0, net.link_base_weight)
+        weight = np.where(failed_seller, 0.0, net.link_weight)
+        net.link_weight = shares(weight, net.per_slot_sum_for_links(weight))
 
     def open_firm(self, firm: int, normal_revenue: float) -> None:
         """A new firm: its owners (households) pay in the starting cash buffer."""

@@ -12,13 +12,12 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from sim.analysis import tail_exponent
 from sim.plots import STYLE, plt, save_figure, sns
 from sim.plots import error_bar_lengths as _err
 
@@ -290,44 +289,6 @@ def network_figure(
         how="left",
     )
     return save_figure(fig, path, data)
-
-
-@dataclass(frozen=True)
-class TailFit:
-    """A Pareto tail P(S > s) = P(S > xmin) (s / xmin)^-alpha fitted above xmin by maximum likelihood."""
-
-    alpha: float  # tail (Zipf) exponent of the survival function
-    se: float  # asymptotic standard error, alpha / sqrt(n_tail)
-    xmin: float
-    n_tail: int
-    ks: float  # Kolmogorov-Smirnov distance of the tail to the fitted Pareto
-
-
-def tail_exponent(sizes: Sequence[float], xmin: float | None = None, min_tail: int = 20) -> TailFit:
-    """Hill / maximum-likelihood tail exponent; xmin by the KS criterion of Clauset et al. (2009).
-
-    The MLE of a Pareto shape with known scale is scipy's `pareto.fit` with loc and scale
-    fixed (it is the Hill estimator). Without `xmin`, every observed size that leaves at
-    least `min_tail` firms in the tail is tried and the one whose fit is closest to the
-    data (smallest KS distance) is kept.
-    """
-    x = np.sort(np.asarray(sizes, float))
-    x = x[np.isfinite(x) & (x > 0)]
-    if len(x) < min_tail:
-        raise ValueError(f"need at least {min_tail} positive sizes, got {len(x)}")
-
-    def fit(lo: float) -> TailFit:
-        tail = x[x >= lo]
-        alpha = float(stats.pareto.fit(tail, floc=0.0, fscale=lo)[0])
-        ks = float(stats.kstest(tail, stats.pareto(alpha, scale=lo).cdf).statistic)
-        return TailFit(alpha, alpha / math.sqrt(len(tail)), float(lo), len(tail), ks)
-
-    if xmin is not None:
-        return fit(float(xmin))
-    candidates = np.unique(x[: len(x) - min_tail + 1])
-    if len(candidates) > 200:  # enough resolution for the KS criterion
-        candidates = np.unique(np.quantile(candidates, np.linspace(0, 1, 200), method="lower"))
-    return min((fit(c) for c in candidates), key=lambda f: f.ks)
 
 
 def firm_size_figure(
@@ -760,7 +721,8 @@ def _redraw_run(folder: Path, out: Path) -> list[Path]:
 
 
 def _redraw_experiment(folder: Path, out: Path) -> list[Path]:
-    from sim.sensitivity import grid_means
+    from sim.experiments import outcome_columns
+    from sim.sensitivity import SENSITIVITY_DIR, grid_means
 
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     table = pd.read_parquet(folder / "outcomes.parquet")
@@ -793,30 +755,20 @@ def _redraw_experiment(folder: Path, out: Path) -> list[Path]:
     design = manifest.get("design", {})
     points = manifest.get("points") or [{}]
     params = [p for p in points[0].get("params", {}) if p in table.columns]  # canonical names
-    if design.get("kind") == "grid" and params:
+    # a sensitivity study of the grid has its own grid means: redraw draws those, once
+    drawn = (folder / SENSITIVITY_DIR / "grid_means.parquet").exists()
+    if design.get("kind") == "grid" and params and not drawn:
         ok = table[table["error"].isna()]
-        outcomes = [c for c in _outcome_columns(manifest, table) if np.isfinite(ok[c]).any()]
+        kept = manifest.get("outcomes")  # a list, or "all"
+        names = outcome_columns(
+            ok, list(points[0].get("params", {})), kept if isinstance(kept, list) else None
+        )
+        outcomes = [c for c in names if np.isfinite(ok[c]).any()]
         means = grid_means(ok, params, outcomes)
         written += lever_response_figure(means, params, out / "lever_response.png")
         if len(params) == 2:
             written += heatmap_figure(means, params[0], params[1], out / "grid_heatmap.png")
     return written
-
-
-def _outcome_columns(manifest: dict, table: pd.DataFrame) -> list[str]:
-    kept = manifest.get("outcomes")
-    if isinstance(kept, list):
-        return [c for c in kept if c in table.columns]
-    skip = {
-        "run_id",
-        "point",
-        "scenario",
-        "replicate",
-        "seed",
-        "error",
-        *(manifest.get("points") or [{}])[0].get("params", {}),
-    }
-    return [c for c in table.columns if c not in skip and pd.api.types.is_numeric_dtype(table[c])]
 
 
 def _divergence(y: np.ndarray, cf: np.ndarray) -> int | None:

@@ -36,6 +36,7 @@ Values are million yuan at base prices; technology levels are relative (about 1 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -98,9 +99,21 @@ def _span(ids: np.ndarray) -> slice | np.ndarray:
     return ids
 
 
+def _sum(x: np.ndarray, axis: int = 0) -> np.ndarray:
+    """x.sum(axis), bit for bit, without the Python-level wrapper of ndarray.sum (the monthly path
+    sums small arrays often)."""
+    return np.add.reduce(x, axis=axis)
+
+
+def _some(mask: np.ndarray) -> bool:
+    """mask.any(), cheaper on small arrays (count_nonzero skips the reduction machinery); the
+    monthly path asks it often."""
+    return np.count_nonzero(mask) > 0
+
+
 def _cube(x: np.ndarray) -> np.ndarray:
     """x**3, bit for bit, computing the power only where x != 1 (most firms are not squeezed)."""
-    out = np.ones_like(x)
+    out = np.ones(len(x))
     off = x != 1.0
     out[off] = x[off] ** 3
     return out
@@ -108,7 +121,38 @@ def _cube(x: np.ndarray) -> np.ndarray:
 
 def _dot(a: np.ndarray, b: np.ndarray) -> float:
     """A 1-D dot product without BLAS threads (they cost more than they save on a busy small machine)."""
-    return float(np.multiply(a, b).sum())
+    return float(_sum(np.multiply(a, b)))
+
+
+def _join(chunks: list[tuple]) -> list[Any]:
+    """Chunks of equal-length columns joined column by column. A single value stands for all the
+    rows of its chunk; a column whose chunks all hold the same single value stays that value."""
+    columns: list[Any] = []
+    for values in zip(*chunks, strict=True):
+        first = values[0]
+        if len(values) == 1 or (
+            type(first) is not np.ndarray
+            and all(type(v) is not np.ndarray and v == first for v in values)
+        ):
+            columns.append(first)
+            continue
+        sizes = [len(chunk[0]) for chunk in chunks]
+        if not any(type(v) is np.ndarray for v in values):  # single values only
+            columns.append(np.repeat(values, sizes))
+            continue
+        parts = [
+            v if type(v) is np.ndarray else np.full(k, v)
+            for v, k in zip(values, sizes, strict=True)
+        ]
+        columns.append(np.concatenate(parts))
+    return columns
+
+
+def _rows(chunk: tuple, keep: np.ndarray | np.bool_) -> tuple:
+    """The rows of a chunk where `keep` holds (one value for a single-valued column)."""
+    if type(keep) is not np.ndarray:
+        keep = np.full(len(chunk[0]), keep)
+    return tuple(c[keep] if type(c) is np.ndarray else c for c in chunk)
 
 
 class Table:
@@ -117,7 +161,8 @@ class Table:
 
     def __init__(self, **dtypes: Any) -> None:
         self.n = 0
-        self.cols = {k: np.zeros(64, dtype=d) for k, d in dtypes.items()}
+        self.capacity = 64
+        self.cols = {k: np.zeros(self.capacity, dtype=d) for k, d in dtypes.items()}
 
     def __len__(self) -> int:
         return self.n
@@ -128,29 +173,79 @@ class Table:
 
     def append(self, **values: Any) -> None:
         """Append rows; a scalar value is repeated over them."""
-        m = next((len(v) for v in values.values() if type(v) is np.ndarray), 1)
-        if self.n + m > len(next(iter(self.cols.values()))):
-            size = 2 * (self.n + m)
+        m = 1
+        for v in values.values():
+            if type(v) is np.ndarray:
+                m = len(v)
+                break
+        if not m:
+            return
+        n = self.n
+        if n + m > self.capacity:
+            self.capacity = 2 * (n + m)
             for k, c in self.cols.items():
-                grown = np.zeros(size, dtype=c.dtype)
-                grown[: self.n] = c[: self.n]
+                grown = np.zeros(self.capacity, dtype=c.dtype)
+                grown[:n] = c[:n]
                 self.cols[k] = grown
         for k, c in self.cols.items():
-            c[self.n : self.n + m] = values[k]
-        self.n += m
+            c[n : n + m] = values[k]
+        self.n = n + m
 
     def drop(self, mask: np.ndarray) -> None:
         """Remove the rows where `mask` is true (cheap when there are none)."""
-        if self.n and mask.any():
+        if self.n and _some(mask):
             self.keep(~mask)
 
     def keep(self, mask: np.ndarray) -> None:
-        idx = np.flatnonzero(mask)
+        idx = mask.nonzero()[0]
         if len(idx) == self.n:
             return
         for c in self.cols.values():
             c[: len(idx)] = c[idx]
         self.n = len(idx)
+
+    def drop_first(self, k: int) -> None:
+        """Remove the first k rows (tables kept in order of expiry lose a prefix)."""
+        if k:
+            n = self.n
+            for c in self.cols.values():
+                c[: n - k] = c[k:n]
+            self.n = n - k
+
+
+@dataclass
+class RunningProjects:
+    """SMEs in a running joint project and what their grants pay, valid until month `until`."""
+
+    members: np.ndarray
+    grant: np.ndarray  # monthly grant of each
+    public_grant: np.ndarray  # the part the government pays
+    payers: np.ndarray  # members of a market (leader-paid) project with a grant
+    sponsors: np.ndarray  # their leaders
+    private_grant: np.ndarray
+    until: int  # the first month one of them ends
+
+    @staticmethod
+    def of(layer: InnovationLayer, members: np.ndarray) -> RunningProjects:
+        """The projects of `members` (SMEs whose project runs this month)."""
+        grant = layer.project_grant[members]
+        public = layer.project_public[members]
+        private = ~public & (grant != 0.0)
+        payers = members[private]
+        return RunningProjects(
+            members=members,
+            grant=grant,
+            public_grant=grant * public,
+            payers=payers,
+            sponsors=layer.project_leader[payers],
+            private_grant=grant[private],
+            until=int(layer.project_until[members].min()),
+        )
+
+    @staticmethod
+    def none() -> RunningProjects:
+        empty = np.zeros(0, dtype=np.int64)
+        return RunningProjects(empty, empty, empty, empty, empty, empty, until=1 << 62)
 
 
 class Registry:
@@ -171,11 +266,11 @@ class Registry:
             self.commercialized_at = np.concatenate(
                 [self.commercialized_at, np.full(grow, -1, dtype=np.int64)]
             )
-        ids = np.arange(self.n, self.n + k)
-        self.born[ids] = t
-        self.firm[ids] = firms
+        new = slice(self.n, self.n + k)
+        self.born[new] = t
+        self.firm[new] = firms
         self.n += k
-        return ids
+        return np.arange(new.start, new.stop)
 
 
 class InnovationLayer:
@@ -193,10 +288,12 @@ class InnovationLayer:
         self.is_sme = net.kind == SME
         self.is_leader = net.kind == LEADER
         self.smes = np.flatnonzero(self.is_sme)
-        self.rd_firms = np.flatnonzero(self.is_sme | self.is_leader)
+        self.does_rd = self.is_sme | self.is_leader
+        self.rd_firms = np.flatnonzero(self.does_rd)
         # leaders come first, then SMEs: slices index them without copying (hot monthly paths)
         self.S = _span(self.smes)
         self.R = _span(self.rd_firms)
+        self.S_in_R = _span(np.searchsorted(self.rd_firms, self.smes))  # SMEs among the R&D firms
         root = model.seed_seq
         self._root = np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, 0x1A0))
         start = self._rng(-1, 0)
@@ -279,7 +376,12 @@ class InnovationLayer:
         self.labour_value = np.zeros(n)
         self._set_labour_value(self.smes)
         self.digital_boost = 1.0 + rules.digital_rd_gain * self.digital[self.S]
+        self._digital_stale = True  # digital levels moved since the trade factors were last set
+        self._digital_sme: float | None = None  # mean digital level of living SMEs, when known
+        self._living_smes = int(np.count_nonzero(fin.state.alive[self.S]))
         self.projects_end = 0  # month the last joint project ends
+        self._project_members = np.zeros(0, dtype=np.int64)  # SMEs whose project may still run
+        self._running: RunningProjects | None = None  # see _running_projects
         # innovation income and net R&D cost since the last adaptation of R&D intensities
         self._quarter_income = np.zeros(n)
         self._quarter_cost = np.zeros(n)
@@ -304,9 +406,9 @@ class InnovationLayer:
             declined=np.uint64,
         )
         self.licences = Table(id=np.int64, leader=np.int64, sme=np.int64, coef=float, end=np.int64)
-        self.arrivals = Table(
-            id=np.int64, leader=np.int64, category=np.int64, level=float, share=float, due=np.int64
-        )
+        # technology on its way into leaders' products, by the month it arrives: chunks of
+        # (innovation ids, leaders, categories, levels, share) in the order they were scheduled
+        self.arriving: dict[int, list[tuple]] = {}
         self.damages = Table(leader=np.int64, sme=np.int64, amount=float, due=np.int64)
         # leaders that declined a pending innovation: a bit mask in the pool when there are at most 64
         # leaders (vectorized), else a set of (innovation, leader) pairs
@@ -327,13 +429,30 @@ class InnovationLayer:
         self._income = np.zeros(n)
         self.series: dict[str, float] = dict.fromkeys(INNOVATION_SERIES, 0.0)
 
-    def _leader_tech(self, leaders: np.ndarray | slice | None = None) -> None:
+    def _leader_tech(self) -> None:
         """A leader's product technology: own line x prod over components of level ** value weight
-        (of the given leaders, whose technology changed; default all)."""
-        rows = slice(0, self.n_leaders) if leaders is None else leaders
-        self.tech[rows] = self.own_line[rows] * np.exp(
-            (self.log_component[rows] * self.weight[rows]).sum(axis=1)
-        )
+        (all leaders at once: cheaper than picking the few whose technology changed)."""
+        lead = slice(0, self.n_leaders)
+        self.tech[lead] = self.own_line * np.exp(_sum(self.log_component * self.weight, axis=1))
+
+    def _running_projects(self, t: int, alive: np.ndarray) -> RunningProjects | None:
+        """The joint projects running this month (None: none), kept until one ends; starting projects
+        and a member or leader entering or exiting clear it."""
+        running = self._running
+        if running is None or t >= running.until:
+            members = self._project_members if t < self.projects_end else self._project_members[:0]
+            members = members[(self.project_until[members] > t) & alive[members]]
+            if not len(members):
+                self._running = RunningProjects.none()  # until projects start or firms change
+                return None
+            running = self._running = RunningProjects.of(self, members)
+        return running if len(running.members) else None
+
+    def _digital_changed(self) -> None:
+        """Digital levels moved (quarterly investment, entrants): refresh what depends on them."""
+        self.digital_boost = 1.0 + self.rules.digital_rd_gain * self.digital[self.S]
+        self._digital_stale = True
+        self._digital_sme = None
 
     def trade_positions(self) -> tuple[np.ndarray, np.ndarray]:
         """Each firm's trade receivables and payables: the finance layer's trade_positions, with a
@@ -404,8 +523,14 @@ class InnovationLayer:
         model, fin = self.model, self.model.finance
         alive = fin.state.alive
         changed = alive != self.alive_before
-        if changed.any():
+        entry_or_exit = _some(changed)
+        if entry_or_exit:
             self._entries_and_exits(t, alive, changed)
+            if _some(changed[self._project_members]) or _some(changed[: self.n_leaders]):
+                self._running = None  # members left, or a failed leader's projects ended
+            if _some(changed[self.S]):
+                self._living_smes = int(np.count_nonzero(alive[self.S]))
+                self._digital_sme = None
         for shock, cats in self.obsolescence:
             if shock.start == t:
                 self._obsolete(shock, cats)
@@ -435,7 +560,8 @@ class InnovationLayer:
         self.certification.record_month(revenue, rd_own, fin.dividends)
         if t % 12 == 11:
             self.certification.review(t)
-        self.alive_before = alive.copy()
+        if entry_or_exit:
+            self.alive_before = alive.copy()
         self._month_series(revenue, rd_own, alive, month)
 
     # ------------------------------------------------------------ 1. R&D spending
@@ -447,32 +573,32 @@ class InnovationLayer:
         A lever that is off costs no arithmetic: most of a baseline month is the R&D itself.
         """
         rules, pol, fin = self.rules, self.policy, self.model.finance
-        n = len(revenue)
-        sme = self.is_sme & alive
+        n, R = len(revenue), self.R
         # a firm short of cash and credit cuts R&D with production, more than in proportion (资金短缺)
-        # (a firm that failed this month pays none)
-        rd_own = self.rd_intensity * revenue * _cube(self.model.liquidity) * alive
+        # (a firm that failed this month pays none); only leaders and SMEs do R&D
+        rd_own = np.zeros(n)
+        rd_own[R] = self.rd_intensity[R] * revenue[R] * _cube(self.model.liquidity[R]) * alive[R]
         rd = rd_own
         to_outside = np.zeros(n)
         government = np.zeros(n)
         boost = self.rd_boost.copy()
-        if self.earmarked.any():  # guided-fund money
+        if _some(self.earmarked):  # guided-fund money
             earmark = np.minimum(self.earmarked, self.earmark_rate) * alive
             self.earmarked -= earmark
             rd = rd + earmark
-        in_project = (self.project_until > t) & alive if t < self.projects_end else None
-        if in_project is not None and in_project.any():  # joint projects' grants go to R&D
-            grant = self.project_grant * in_project
-            rd = rd + grant
-            government += grant * self.project_public
-            private = np.flatnonzero(grant * ~self.project_public)
-            if len(private):
-                fin.pay_between_firms(self.project_leader[private], private, grant[private])
-            boost *= 1.0 + rules.consortium_rd_gain * in_project
+        projects = self._running_projects(t, alive)
+        if projects is not None:  # joint projects' grants go to R&D (the few SMEs in one)
+            members, grant = projects.members, projects.grant
+            rd = rd.copy() if rd is rd_own else rd
+            rd[members] += grant
+            government[members] += projects.public_grant
+            if len(projects.payers):
+                fin.pay_between_firms(projects.sponsors, projects.payers, projects.private_grant)
+            boost[members] *= 1.0 + rules.consortium_rd_gain
         to_households = rd
         if pol.shared_equipment > 0:  # the government pays part of the equipment SMEs use
             e = rules.equipment_share * pol.shared_equipment
-            equipment = np.where(sme, rd * e / (1.0 - e), 0.0)
+            equipment = np.where(self.is_sme & alive, rd * e / (1.0 - e), 0.0)
             government += equipment
             to_outside += equipment
             rd_effective = rd + equipment
@@ -483,18 +609,20 @@ class InnovationLayer:
             subsidy = pol.rd_subsidy_rate * rd_own * (self.tier >= CERTIFIED)
             government += subsidy
         if pol.matching_efficiency > 0:  # the platform's cost per SME served
-            platform = pol.matching_efficiency * rules.platform_fee * sme
+            platform = pol.matching_efficiency * rules.platform_fee * (self.is_sme & alive)
             government += platform
             to_households = to_households + platform
+        outside = False  # whether any firm pays the outside economy this month
         if t % 3 == 0:  # digital investment, a quarter at a time
             speed = rules.digital_adoption * (
                 1.0 + rules.digital_subsidy_uptake * pol.digital_subsidy
             )
-            digital_step = (1.0 - (1.0 - speed) ** 3) * (1.0 - self.digital) * sme
+            digital_step = (1.0 - (1.0 - speed) ** 3) * (1.0 - self.digital) * (self.is_sme & alive)
             digital_cost = digital_step * self.digital_cost
             self.digital += digital_step
-            self.digital_boost = 1.0 + rules.digital_rd_gain * self.digital[self.S]
+            self._digital_changed()
             to_outside += digital_cost
+            outside = True
             if pol.digital_subsidy > 0:
                 government += pol.digital_subsidy * digital_cost
         boost[self.S] *= self.digital_boost
@@ -503,59 +631,72 @@ class InnovationLayer:
             to_outside[lead] += (
                 pol.leader_openness * rules.openness_cost * revenue[lead] * alive[lead]
             )
-        if government.any():  # amounts one per firm (firms None)
+            outside = True
+        if _some(government):  # amounts one per firm (firms None)
             fin.government_pays(None, government)
         fin.pay_to_sector(None, to_households, "households")  # R&D staff, platform staff
-        fin.pay_to_sector(None, to_outside, "outside")  # equipment, digital systems, opening costs
-        month["rd_spending_sme"] = float(rd[self.S].sum())
-        month["rd_spending_leader"] = float(rd[: self.n_leaders].sum())
-        month["rd_spending"] = month["rd_spending_sme"] + month["rd_spending_leader"]
-        self.totals["rd_sme"] += month["rd_spending_sme"]
-        self.totals["rd_leader"] += month["rd_spending_leader"]
-        return rd_own, rd_own - subsidy, rd_effective * boost
+        if outside or pol.shared_equipment > 0:  # equipment, digital systems, opening costs
+            fin.pay_to_sector(None, to_outside, "outside")
+        rd_sme = float(_sum(rd[self.S]))
+        rd_leader = float(_sum(rd[: self.n_leaders]))
+        month["rd_spending_sme"] = rd_sme
+        month["rd_spending_leader"] = rd_leader
+        month["rd_spending"] = rd_sme + rd_leader
+        self.totals["rd_sme"] += rd_sme
+        self.totals["rd_leader"] += rd_leader
+        # effective R&D of the R&D firms only (what _innovate draws on)
+        net_cost = rd_own if pol.rd_subsidy_rate <= 0 else rd_own - subsidy
+        return rd_own, net_cost, rd_effective[R] * boost[R]
 
     # ------------------------------------------------------------ 2. innovations
     def _innovate(
         self, t: int, effective: np.ndarray, alive: np.ndarray, month: dict[str, float]
     ) -> dict[str, np.ndarray]:
-        """R&D draws; returns the SME innovations that go to the pool."""
+        """R&D draws of the R&D firms (`effective`: their effective R&D); returns the SME
+        innovations that go to the pool."""
         rules, net = self.rules, self.model.network
         f, R = self.rd_firms, self.R
         rng = self._month_rng
         u, catch, u_overlap, overlap = rng.random((4, len(f)))
-        p = -np.expm1(-rules.rd_productivity * effective[R] / self.rd_scale[R])
+        p = -np.expm1(-rules.rd_productivity * effective / self.rd_scale[R])
         success = u < p  # exited firms spend nothing, so p = 0
         rate = self.innovation_rate[R]  # a view when R is a slice
         rate += (success - rate) / rules.rd_adaptation_months
-        self.innovation_rate[R] = rate
-        if not success.any():
+        if not isinstance(R, slice):
+            self.innovation_rate[R] = rate
+        hits = success.nonzero()[0]
+        if not len(hits):
             return {}
-        firms, catch = f[success], catch[success]
+        firms, catch = f[hits], catch[hits]
         q = rng.beta(*rules.quality_beta, len(firms))
-        overlap = np.where(u_overlap[success] < rules.overlap_probability, overlap[success], 0.0)
+        overlap = overlap[hits] * (u_overlap[hits] < rules.overlap_probability)  # else none
         ids = self.registry.add(t, firms)
         self.certification.count_innovations(firms, t)
-        leader = self.is_leader[firms]
-        month["innovations_leader"] = float(leader.sum())
-        month["innovations_sme"] = float((~leader).sum())
+        # leaders are the firms numbered below n_leaders: their innovations come first
+        n_lead = int(firms.searchsorted(self.n_leaders))
+        month["innovations_leader"] = float(n_lead)
+        month["innovations_sme"] = float(len(firms) - n_lead)
         month["innovations"] = float(len(firms))
         self.totals["innovations_leader"] += month["innovations_leader"]
         self.totals["innovations_sme"] += month["innovations_sme"]
 
         # a leader's own innovation enters its product line when good enough
-        adopt = leader & (q >= rules.leader_adoption_hurdle)
-        if adopt.any():
-            self._schedule(
-                ids[adopt],
-                firms[adopt],
-                -1,
-                1.0 + rules.leader_tech_step * q[adopt],
-                1.0,
-                t + rules.integration_months,
-            )
+        if n_lead:
+            adopt = (q[:n_lead] >= rules.leader_adoption_hurdle).nonzero()[0]
+            if len(adopt):
+                self._schedule(
+                    ids[adopt],
+                    firms[adopt],
+                    -1,
+                    1.0 + rules.leader_tech_step * q[adopt],
+                    1.0,
+                    t + rules.integration_months,
+                )
         # an SME innovation raises its niche technology, catching up toward the frontier
-        s = ~leader
+        s = slice(n_lead, None)
         smes, q, ids, catch, overlap = firms[s], q[s], ids[s], catch[s], overlap[s]
+        if not len(smes):
+            return {}
         cat = net.product[smes]
         before = self.tech[smes]
         level = before * (1.0 + rules.sme_tech_step * q)
@@ -568,31 +709,35 @@ class InnovationLayer:
 
         # where the innovation goes: its owner, its joint-project leader, or the pool
         owner = self.owner[smes]
-        internal = (owner >= 0) & ~self.killed[smes]
-        if internal.any():
-            self._schedule(
-                ids[internal],
-                owner[internal],
-                cat[internal],
-                level[internal],
-                1.0,
-                t + rules.integration_months,
+        independent = owner < 0
+        if np.count_nonzero(independent) < len(smes):  # some are subsidiaries
+            internal = ~independent & ~self.killed[smes]
+            if _some(internal):
+                self._schedule(
+                    ids[internal],
+                    owner[internal],
+                    cat[internal],
+                    level[internal],
+                    1.0,
+                    t + rules.integration_months,
+                )
+        new = independent
+        if t < self.projects_end:
+            project = (
+                independent & (self.project_until[smes] > t) & (self.project_category[smes] == cat)
             )
-        project = (
-            (owner < 0) & (self.project_until[smes] > t) & (self.project_category[smes] == cat)
-        )
-        if project.any():
-            self._share_patents(
-                t,
-                ids[project],
-                smes[project],
-                cat[project],
-                q[project],
-                level[project],
-                overlap[project],
-                month,
-            )
-        new = (owner < 0) & ~project
+            if _some(project):
+                self._share_patents(
+                    t,
+                    ids[project],
+                    smes[project],
+                    cat[project],
+                    q[project],
+                    level[project],
+                    overlap[project],
+                    month,
+                )
+                new = independent & ~project
         return {
             "id": ids[new],
             "sme": smes[new],
@@ -608,16 +753,20 @@ class InnovationLayer:
 
     def _schedule(self, ids, leaders, categories, levels, share, due) -> None:
         """Technology that enters leaders' products after a lag: a component level (category >= 0),
-        reached in `share` of the log gap, or a multiplier of the own line (category -1)."""
-        self.arrivals.append(
-            id=ids, leader=leaders, category=categories, level=levels, share=share, due=due
-        )
+        reached in `share` of the log gap, or a multiplier of the own line (category -1). Any of
+        leaders, categories and share may be one value for all the ids."""
+        self.arriving.setdefault(due, []).append((ids, leaders, categories, levels, share))
+
+    def _weight_of(self, leaders: np.ndarray, categories: np.ndarray) -> np.ndarray:
+        """weight[leaders, categories] through the flat array (a cheaper kind of fancy indexing)."""
+        return self.weight.ravel()[leaders * self.n_categories + categories]
 
     def improvement(
         self, leaders: np.ndarray, categories: np.ndarray, levels: np.ndarray
     ) -> np.ndarray:
         """Log rise of a leader's component technology if it took up `levels` (0 when it is ahead)."""
-        return np.maximum(np.log(levels) - self.log_component[leaders, categories], 0.0)
+        current = self.log_component.ravel()[leaders * self.n_categories + categories]
+        return np.maximum(np.log(levels) - current, 0.0)
 
     # ------------------------------------------------------------ 3. matching and deals
     def demand_lists(self) -> None:
@@ -645,9 +794,8 @@ class InnovationLayer:
         pool, rules, pol = self.pool, self.rules, self.policy
         if not len(pool):
             return
-        expired = int(np.searchsorted(pool["born"], t - rules.shelf_life_months, side="right"))
-        if expired:  # rows are in order of birth: the expired ones are a prefix
-            pool.keep(np.arange(len(pool)) >= expired)
+        expired = int(pool["born"].searchsorted(t - rules.shelf_life_months, side="right"))
+        pool.drop_first(expired)  # rows are in order of birth: the expired ones are a prefix
         n_pool = len(pool)
         if not n_pool:
             return
@@ -672,7 +820,7 @@ class InnovationLayer:
         base *= rules.match_every_months  # hazard over the months since the last round
         hit = listed & (u_hit < -np.expm1(-base * (1.0 + rules.supplier_match_bonus)))
         hit &= alive[np.maximum(leader, 0)]
-        rows = np.flatnonzero(hit)
+        rows = hit.nonzero()[0]
         if len(rows):
             supplies = self._supplies(sme[rows], leader[rows])
             keep = u_hit[rows] < -np.expm1(
@@ -704,7 +852,7 @@ class InnovationLayer:
         if not len(self._keys):
             return np.zeros(len(smes), dtype=bool)
         query = smes * self.n_leaders + leaders
-        pos = np.minimum(np.searchsorted(self._keys, query), len(self._keys) - 1)
+        pos = np.minimum(self._keys.searchsorted(query), len(self._keys) - 1)
         return self._keys[pos] == query
 
     def _decide(
@@ -720,13 +868,20 @@ class InnovationLayer:
         st = fin.state
         ids, smes, cats = pool["id"][rows], pool["sme"][rows], pool["category"][rows]
         levels, overlap, born = pool["level"][rows], pool["overlap"][rows], pool["born"][rows]
-        relevant = self.leader_revenue[leaders] * self.weight[leaders, cats]
+        relevant = self.leader_revenue[leaders] * self._weight_of(leaders, cats)
         royalty = rules.royalty_rate * rules.licence_scope * relevant
         # an acquirer looks at the SME's equity in its last annual accounts
         book = np.maximum(self.certification.net_worth_start[smes], 0.0)
         price = (1.0 + rules.acquisition_premium) * (book + royalty * rules.licence_months)
-        room = (st.cash + np.maximum(fin.credit_limit(t) - st.debt, 0.0))[leaders]
+        limit = fin.credit_limit(t)  # acquisitions below change no leader's credit line
+        room = (st.cash + np.maximum(limit - st.debt, 0.0))[leaders]
         review = pol.antitrust_review
+        can_acquire = (self.project_until[smes] <= t) & (room >= price)
+        if review > 0:  # the merger review blocks close overlaps and forbids shelving some
+            can_acquire &= ~(overlap >= 1.0 - review / 2.0)
+            conditioned = overlap >= 1.0 - review
+        else:
+            conditioned = np.zeros(len(rows), dtype=bool)
         offers = DealOffers(
             leader=leaders,
             sme=smes,
@@ -735,10 +890,8 @@ class InnovationLayer:
             cannibalization=overlap * rules.cannibalization * relevant,
             book_value=book,
             pipeline=rules.pipeline_weight * self.innovation_rate[smes] * rules.value_horizon,
-            can_acquire=(self.project_until[smes] <= t)
-            & ~((review > 0) & (overlap >= 1.0 - review / 2.0))
-            & (room >= price),
-            conditioned=(review > 0) & (overlap >= 1.0 - review),
+            can_acquire=can_acquire,
+            conditioned=conditioned,
             taste=rng.gumbel(0.0, rules.decision_noise, (len(rows), len(DEAL_OPTIONS))),
         )
         liable = rng.random(len(rows)) < pol.ip_protection
@@ -764,14 +917,12 @@ class InnovationLayer:
             )
 
         done = np.zeros(len(pool), dtype=bool)
-        shelves = ChainLeader.shelves(offers)
-        for k in (
-            np.flatnonzero(acq) if acq.any() else ()
-        ):  # rare: ownership and cash change as they happen
+        shelves = ChainLeader.shelves(offers) if _some(acq) else None
+        for k in acq.nonzero()[0]:  # rare: ownership and cash change as they happen
             s, lead = int(smes[k]), int(leaders[k])
             if (
                 self.owner[s] >= 0
-                or st.cash[lead] + max(fin.credit_limit(t)[lead] - st.debt[lead], 0.0) < price[k]
+                or st.cash[lead] + max(limit[lead] - st.debt[lead], 0.0) < price[k]
             ):
                 acq[k] = False
                 continue
@@ -788,18 +939,20 @@ class InnovationLayer:
             record("acquisition", k, price[k], shelves[k])
             month["acquisitions"] += 1
             month["killer_acquisitions"] += float(shelves[k])
-        if acq.any():
+        if _some(acq):
             # the SME was acquired in this round: its patents moved to the acquirer
             moved = (self.owner[smes] >= 0) & ~acq
             lic &= ~moved
             imi &= ~moved
-        if lic.any():
-            k = np.flatnonzero(lic)
+        if _some(lic):
+            k = lic.nonzero()[0]
             self.licences.append(
                 id=ids[k],
                 leader=leaders[k],
                 sme=smes[k],
-                coef=rules.royalty_rate * rules.licence_scope * self.weight[leaders[k], cats[k]],
+                coef=rules.royalty_rate
+                * rules.licence_scope
+                * self._weight_of(leaders[k], cats[k]),
                 end=t + rules.licence_months,
             )
             self._schedule(
@@ -807,8 +960,8 @@ class InnovationLayer:
             )
             record("license", k, royalty[k] * rules.licence_months)
             month["licenses"] += float(len(k))
-        if imi.any():
-            k = np.flatnonzero(imi)
+        if _some(imi):
+            k = imi.nonzero()[0]
             self._schedule(
                 ids[k],
                 leaders[k],
@@ -861,7 +1014,7 @@ class InnovationLayer:
         if shelved:
             self.killed[sme] = True
             self.rd_intensity[sme] = 0.0
-        elif mine.any():
+        elif _some(mine):
             self._schedule(
                 pool["id"][mine],
                 lead,
@@ -881,7 +1034,7 @@ class InnovationLayer:
         """Joint-project innovations: the leader uses them without royalties and pays the SME a fee."""
         rules = self.rules
         leaders = self.project_leader[smes]
-        relevant = self.leader_revenue[leaders] * self.weight[leaders, cats]
+        relevant = self.leader_revenue[leaders] * self._weight_of(leaders, cats)
         fee = (
             rules.patent_share_fee
             * rules.royalty_rate
@@ -890,7 +1043,7 @@ class InnovationLayer:
             * rules.licence_months
         )
         self.model.finance.pay_between_firms(leaders, smes, fee)
-        np.add.at(self._income, smes, fee)
+        self._income[smes] += fee  # an SME innovates at most once a month: no repeated index
         self._schedule(ids, leaders, cats, levels, 1.0, t + rules.integration_months // 2)
         self._record(t, "patent_share", leaders, smes, fee, overlap, False, cats, quality, ids, 0.0)
         month["patent_shares"] += float(len(ids))
@@ -920,20 +1073,23 @@ class InnovationLayer:
             start = end - self.rules.licence_months
             months = np.minimum(t, end - 1) - np.maximum(t - 2, start) + 1
             amount = (
-                lic["coef"] * sales[lead] * np.clip(months, 0, 3) / 3.0 * alive[lead] * alive[sme]
+                lic["coef"]
+                * sales[lead]
+                * np.minimum(np.maximum(months, 0), 3)  # np.clip, with less overhead
+                / 3.0
+                * alive[lead]
+                * alive[sme]
             )
             fin.pay_between_firms(lead, sme, amount)
             self._income += np.bincount(sme, weights=amount, minlength=n)
-            month["royalties"] = float(amount.sum())
+            month["royalties"] = float(_sum(amount))
             self.totals["royalties"] += month["royalties"]
             # rows are in order of their end: the ended ones are a prefix
-            ended = int(np.searchsorted(end, t + 1, side="right"))
-            if ended:
-                lic.keep(np.arange(len(lic)) >= ended)
+            lic.drop_first(int(end.searchsorted(t + 1, side="right")))
         dmg = self.damages
         if len(dmg):
             due = dmg["due"] <= t
-            if due.any():
+            if _some(due):
                 lead, sme = dmg["leader"][due], dmg["sme"][due]
                 amount = dmg["amount"][due] * alive[lead] * alive[sme]
                 fin.pay_between_firms(lead, sme, amount)
@@ -942,34 +1098,36 @@ class InnovationLayer:
 
     def _arrive(self, t: int, alive: np.ndarray, month: dict[str, float]) -> None:
         """Technology whose integration lag is over enters the leaders' products: commercialized."""
-        arr = self.arrivals
-        if not len(arr):
+        chunks = self.arriving.pop(t, None)
+        if chunks is None:
             return
-        due = arr["due"] <= t
-        if not due.any():
-            return
-        ok = due & alive[arr["leader"]]
-        lead, cat, level, share = (
-            arr["leader"][ok],
-            arr["category"][ok],
-            arr["level"][ok],
-            arr["share"][ok],
-        )
-        changed = np.bincount(lead, minlength=self.n_leaders).nonzero()[0]
-        own = cat < 0
-        if own.any():
-            np.multiply.at(self.own_line, lead[own], level[own])
-        comp = ~own
-        if comp.any():
-            lead, cat = lead[comp], cat[comp]
-            new = self.log_component[lead, cat] + share[comp] * self.improvement(
-                lead, cat, level[comp]
-            )
-            np.maximum.at(self.log_component.ravel(), lead * self.n_categories + cat, new)
-        self._leader_tech(changed)
-        self.registry.commercialized_at[arr["id"][ok]] = t
-        month["commercialized"] = float(ok.sum())
-        arr.keep(~due)
+        arrived = 0
+        # a failed leader commercializes nothing
+        for ids, lead, category, multiplier, _ in chunks:
+            if type(category) is not np.ndarray:  # the leader's own line (category -1)
+                ok = alive[lead]
+                if np.count_nonzero(ok) < len(ok):
+                    ids, lead, multiplier = ids[ok], lead[ok], multiplier[ok]
+                np.multiply.at(self.own_line, lead, multiplier)
+                self.registry.commercialized_at[ids] = t
+                arrived += len(ids)
+        components = [chunk for chunk in chunks if type(chunk[2]) is np.ndarray]
+        if components:
+            ids, lead, cat, level, share = _join(components)
+            if type(lead) is not np.ndarray:  # all from one acquirer
+                lead = np.full(len(ids), lead)
+            ok = alive[lead]
+            if np.count_nonzero(ok) < len(ok):
+                ids, lead, cat, level = ids[ok], lead[ok], cat[ok], level[ok]
+                share = share[ok] if type(share) is np.ndarray else share
+            component = lead * self.n_categories + cat  # index into the flat log_component
+            log_component = self.log_component.ravel()
+            gap = np.maximum(np.log(level) - log_component[component], 0.0)  # improvement()
+            np.maximum.at(log_component, component, log_component[component] + share * gap)
+            self.registry.commercialized_at[ids] = t
+            arrived += len(ids)
+        self._leader_tech()
+        month["commercialized"] = float(arrived)
 
     # ------------------------------------------------------------ 5. adaptation and effects on trade
     def _adapt_rd(self, alive: np.ndarray) -> None:
@@ -986,7 +1144,7 @@ class InnovationLayer:
         self.rd_ema[S] += (self._quarter_cost[S] / 3.0 - self.rd_ema[S]) * step
         self._quarter_income[:] = 0.0
         self._quarter_cost[:] = 0.0
-        adaptive = sme[alive[sme] & (self.owner[sme] < 0)]
+        adaptive = sme[alive[S] & (self.owner[S] < 0)]
         ratio = self.return_ema[adaptive] / np.maximum(self.rd_ema[adaptive], 1e-12)
         target = SpecializedSME.target_rd_intensity(
             self.rd_base[adaptive], ratio, rules.rd_return_reference, rules.rd_return_elasticity
@@ -998,16 +1156,19 @@ class InnovationLayer:
         SMEs' input inventory targets (seed 002: efficiency +30 %, inventory turnover +50 % at full
         digitalization; both relative to the start, whose levels the calibration already holds)."""
         rules, model = self.rules, self.model
-        relative = self.tech / self.tech0
+        R, S = self.R, self.S_in_R  # suppliers' technology never moves: their factors stay 1
+        relative = self.tech[R] / self.tech0[R]
         efficiency = relative**rules.tech_cost_elasticity
-        d, g = rules.digital_efficiency, rules.digital_inventory_turnover
-        S = self.S
-        digital, digital0 = self.digital[S], self.digital0[S]
-        efficiency[S] *= (1.0 + d * digital) / (1.0 + d * digital0)
-        model.productivity_factor[S] = efficiency[S]
-        # turnover = input use / inventory: a target divided by the turnover gain
-        model.inventory_factor[S] = (1.0 + g * digital0) / (1.0 + g * digital)
-        model.finance.wage_factor[self.R] = 1.0 / efficiency[self.R]
+        if self._digital_stale:  # digital levels move quarterly and on entry
+            d, g = rules.digital_efficiency, rules.digital_inventory_turnover
+            digital, digital0 = self.digital[self.S], self.digital0[self.S]
+            self._digital_efficiency = (1.0 + d * digital) / (1.0 + d * digital0)
+            # turnover = input use / inventory: a target divided by the turnover gain
+            model.inventory_factor[self.S] = (1.0 + g * digital0) / (1.0 + g * digital)
+            self._digital_stale = False
+        efficiency[S] *= self._digital_efficiency
+        model.productivity_factor[self.S] = efficiency[S]
+        model.finance.wage_factor[R] = 1.0 / efficiency
         model.leader_demand_factor[:] = relative[: self.n_leaders] ** rules.leader_demand_elasticity
 
     # ------------------------------------------------------------ yearly: lists, projects, fund
@@ -1070,6 +1231,8 @@ class InnovationLayer:
                 -1,
                 math.nan,
             )
+        self._project_members = np.flatnonzero(self.project_until > t)
+        self._running = None
 
     def _invest_fund(self, t: int, alive: np.ndarray) -> None:
         """The guided fund buys equity in the independent SMEs with the most recent innovations."""
@@ -1123,33 +1286,37 @@ class InnovationLayer:
     def _entries_and_exits(self, t: int, alive: np.ndarray, changed: np.ndarray) -> None:
         """Exited firms leave their deals, projects and subsidiaries; entrants start fresh."""
         rules, net = self.rules, self.model.network
-        gone = np.flatnonzero(changed & ~alive)
+        firms = changed.nonzero()[0]
+        now_alive = alive[firms]
+        gone = firms[~now_alive]
+        # suppliers hold no innovations, deals, projects or subsidiaries: only R&D firms leave those
+        gone = gone[self.does_rd[gone]]
         if len(gone):
             is_gone = np.zeros(len(alive), dtype=bool)
             is_gone[gone] = True
             self.pool.drop(is_gone[self.pool["sme"]])
             for table in (self.licences, self.damages):
                 table.drop(is_gone[table["leader"]] | is_gone[table["sme"]])
-            self.arrivals.drop(is_gone[self.arrivals["leader"]])
             self.project_until[gone] = 0
             self.project_leader[gone] = -1
             self.owner[gone] = -1
             self.killed[gone] = False
             leaders = gone[gone < self.n_leaders]
             if len(leaders):  # a failed leader's projects end and its subsidiaries are free again
+                for due, chunks in self.arriving.items():  # and it takes up no more technology
+                    self.arriving[due] = [_rows(chunk, ~is_gone[chunk[1]]) for chunk in chunks]
                 self.project_until[np.isin(self.project_leader, leaders)] = 0
                 orphans = np.flatnonzero(np.isin(self.owner, leaders))
                 self.owner[orphans] = -1
                 revived = orphans[self.killed[orphans]]
                 self.rd_intensity[revived] = self.rd_base[revived]
                 self.killed[orphans] = False
-            self.certification.restart(gone)
-        entered = np.flatnonzero(changed & alive)
+        entered = firms[now_alive]
         new = entered[self.is_sme[entered]]
         if len(new):
             rng = self._rng(t, 3)
             # an entrant starts a tenth below the mean technology of its category's incumbents
-            incumbents = self.smes[alive[self.smes] & ~changed[self.smes]]
+            incumbents = self.smes[alive[self.S] & ~changed[self.S]]
             cat = net.product[incumbents]
             total = np.bincount(cat, weights=self.tech[incumbents], minlength=self.n_categories)
             count = np.bincount(cat, minlength=self.n_categories)
@@ -1162,7 +1329,7 @@ class InnovationLayer:
             self.digital0[new] = self.digital[new]
             normal = self.model.finance.state.normal_revenue[new]
             self.digital_cost[new] = rules.digital_cost_months * normal
-            self.digital_boost = 1.0 + rules.digital_rd_gain * self.digital[self.S]
+            self._digital_changed()
             self.rd_base[new] = np.minimum(
                 rules.sme_rd_intensity
                 * np.exp(rules.sme_rd_dispersion * rng.standard_normal(len(new))),
@@ -1178,15 +1345,15 @@ class InnovationLayer:
             )
             self.earmarked[new] = 0.0
             self.earmark_rate[new] = 0.0
-        if len(entered):
-            self.certification.restart(entered)
+        # firms that entered or exited start their certification record afresh
+        self.certification.restart(firms)
 
     # ------------------------------------------------------------ data
     def _tech_index(self, revenue: np.ndarray) -> float:
         """Revenue-weighted geometric mean technology of the living SMEs and leaders."""
         R = self.R
         w = revenue[R]  # exited firms have none
-        total = w.sum()
+        total = _sum(w)
         return float(np.exp(_dot(np.log(self.tech[R]), w) / total)) if total > 0 else math.nan
 
     def _month_series(
@@ -1194,22 +1361,24 @@ class InnovationLayer:
     ) -> None:
         smes = self.S  # exited firms have no revenue and no certificate
         alive_smes = alive[smes]
-        n_alive = alive_smes.sum()
-        sales = revenue[smes].sum()
-        month["rd_intensity_sme"] = float(rd_own[smes].sum() / sales) if sales > 0 else math.nan
+        n_alive = self._living_smes
+        sales = _sum(revenue[smes])
+        month["rd_intensity_sme"] = float(_sum(rd_own[smes]) / sales) if sales > 0 else math.nan
         month["pending_innovations"] = float(len(self.pool))
         month["tech_index"] = self._tech_index(revenue)
         month["tech_sme"] = (
             float(_dot(self.tech[smes], alive_smes) / n_alive) if n_alive else math.nan
         )
-        month["tech_leader"] = float(self.tech[: self.n_leaders].sum()) / self.n_leaders
-        month["digital_sme"] = (
-            float(_dot(self.digital[smes], alive_smes) / n_alive) if n_alive else math.nan
-        )
+        month["tech_leader"] = float(_sum(self.tech[: self.n_leaders])) / self.n_leaders
+        if self._digital_sme is None:  # digital levels move quarterly and on entry
+            self._digital_sme = (
+                float(_dot(self.digital[smes], alive_smes) / n_alive) if n_alive else math.nan
+            )
+        month["digital_sme"] = self._digital_sme
         tiers = self.certification.tier_counts
         month["certified_smes"] = float(tiers[CERTIFIED] + tiers[LITTLE_GIANT])
         month["little_giants"] = float(tiers[LITTLE_GIANT])
-        month["joint_projects"] = float((self.project_until > self.model.month).sum())
+        month["joint_projects"] = float(np.count_nonzero(self.project_until > self.model.month))
         self.series = month
 
     def extra_series(self) -> dict[str, float]:

@@ -19,7 +19,7 @@ from sim.draws import cdf_pick, normalized_cdf, sample
 from sim.finance import MONTH_FIGURES, FinanceSystem
 from sim.innovation import INNOVATION_SERIES, InnovationLayer
 from sim.metrics import StepRecorder
-from sim.network import KIND_NAMES, LEADER, SME, SUPPLIER, generate_network, span
+from sim.network import KIND_NAMES, LEADER, SME, SUPPLIER, generate_network
 from sim.scenario import Scenario, scenario_from_flat
 from sim.shocks import ShockSchedule
 from sim.supply import (
@@ -70,12 +70,26 @@ SERIES = (
     *MONTH_FIGURES,
     *INNOVATION_SERIES,
 )
+# the per-tier series, by tier: those of every tier, and those of the tiers that buy inputs
+TIER_SERIES = {
+    t: (f"value_added_{name}", f"gross_output_{name}", f"employment_{name}")
+    for t, name in KIND_NAMES.items()
+}
+BUYER_TIER_SERIES = {
+    t: (f"fill_rate_{name}", f"inventory_days_{name}")
+    for t, name in ((LEADER, "leader"), (SME, "sme"))
+}
 AGENT_CLASSES = {LEADER: ChainLeader, SME: SpecializedSME, SUPPLIER: Supplier}
 
 
 def _dot(a: np.ndarray, b: np.ndarray) -> float:
     """A 1-D dot product without BLAS threads (they cost more than they save on a busy 2-core machine)."""
     return float(np.multiply(a, b).sum())
+
+
+def _ratio(a: float, b: float) -> float:
+    """a / b, NaN when b is not positive (a share of nothing is undefined)."""
+    return float(a / b) if b > 0 else np.nan
 
 
 def _median(values: np.ndarray) -> float:
@@ -121,6 +135,8 @@ class EcosystemModel(mesa.Model):
         streams = dict(zip(STREAMS, self.seed_seq.spawn(len(STREAMS)), strict=True))
         super().__init__(rng=np.random.default_rng(streams["decisions"]))
         self._noise_roots = {name: streams[name] for name in ("demand", "productivity", "costs")}
+        self._noise_blocks: dict[str, tuple[int, np.ndarray]] = {}  # stream -> (year, 12 months)
+        self._productivity: tuple[int, np.ndarray] = (-1, np.ones(0))  # (year, 12 months)
 
         eco, prod, dem, ada, pol = (
             scenario.ecosystem,
@@ -189,7 +205,7 @@ class EcosystemModel(mesa.Model):
         self.cum_value_added = np.zeros(net.n_firms)  # per firm, from month `record_from` on
         self.agent_data = agent_data
         self._agent_frames: list[pd.DataFrame] = []
-        self._record_index: tuple | None = None  # built at the first month's record
+        self._record_groups: tuple | None = None  # built at the first month's record
 
         # agents: the readable face of every firm, created in bulk; firm_agents[i] is firm i
         self.firm_agents: list[Firm] = []
@@ -243,17 +259,27 @@ class EcosystemModel(mesa.Model):
         self.jobs_per_unit = jobs * self.value_added_per_unit
 
     # ------------------------------------------------------------ exogenous noise
-    def noise(self, stream: str, t: int) -> np.random.Generator:
-        """A fresh generator per stream and month: draws never depend on what happened before."""
-        root = self._noise_roots[stream]
-        return np.random.default_rng(
-            np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, t))
-        )
+    def noise(self, stream: str, t: int, size: int) -> np.ndarray:
+        """Month t's `size` standard normals of a stream (see noise_year)."""
+        return self.noise_year(stream, t // 12, size)[t % 12]
+
+    def noise_year(self, stream: str, year: int, size: int) -> np.ndarray:
+        """A year's standard normals of a stream, (12, size). They are drawn from a generator of
+        the stream and year alone, so they never depend on what happened before (nor on the
+        run's length): a shock run and its counterfactual see the same noise."""
+        block = self._noise_blocks.get(stream)
+        if block is None or block[0] != year:
+            root = self._noise_roots[stream]
+            rng = np.random.default_rng(
+                np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, year))
+            )
+            block = self._noise_blocks[stream] = (year, rng.standard_normal((12, size)))
+        return block[1]
 
     def final_demand_now(self, t: int) -> np.ndarray:
         dem = self.scenario.demand
         rho, sigma = dem.noise_persistence, dem.noise_sigma
-        shock = self.noise("demand", t).standard_normal(len(self.base_final_demand))
+        shock = self.noise("demand", t, len(self.base_final_demand))
         self._demand_noise = rho * self._demand_noise + sigma * np.sqrt(1.0 - rho**2) * shock
         trend = (1.0 + dem.growth_per_year) ** (t / 12.0)
         shares = self.leader_demand_factor / (self.leader_demand_factor @ self.network.leader_share)
@@ -262,9 +288,13 @@ class EcosystemModel(mesa.Model):
         )
 
     def productivity_now(self, t: int) -> np.ndarray:
-        sigma = self.scenario.production.productivity_sigma
-        z = self.noise("productivity", t).standard_normal(self.network.n_firms)
-        return np.exp(sigma * z - 0.5 * sigma**2)
+        """Idiosyncratic productivity, lognormal with mean 1 (computed a year at a time)."""
+        year = t // 12
+        if self._productivity[0] != year:
+            sigma = self.scenario.production.productivity_sigma
+            z = self.noise_year("productivity", year, self.network.n_firms)
+            self._productivity = (year, np.exp(sigma * z - 0.5 * sigma**2))
+        return self._productivity[1][t % 12]
 
     # ------------------------------------------------------------ the month
     @property
@@ -318,14 +348,17 @@ class EcosystemModel(mesa.Model):
         due = searches_due(
             state, flows.slot_fill, ada.search_trigger_fill, ada.search_patience, self.search_months
         )
+        # the month's new links (slots, sellers), added at once when searches and entries are done
+        new_links: tuple[list[int], list[int]] = ([], [])
         if len(due):
-            self._qualify_new_sellers(due)
+            self._qualify_new_sellers(due, new_links)
         adjust_capacity(
             state,
             self.scenario.ecosystem.capacity_slack,
             self.scenario.production.capacity_adjustment,
         )
-        self.entries = self._enter_firms()
+        self.entries = self._enter_firms(new_links)
+        net.add_links(*(np.asarray(x, dtype=np.int64) for x in new_links))
 
     def _drop_settled_links_of_exited_firms(self) -> None:
         """Links to or from an exited firm go (liquidation has settled the trade credit on them)."""
@@ -339,15 +372,16 @@ class EcosystemModel(mesa.Model):
             drop[dead[~open_credit]] = True
             net.remove_links(drop)
 
-    def _qualify_new_sellers(self, due: np.ndarray) -> None:
-        """Buyers whose search ended pick a new seller among available, not yet used ones."""
+    def _qualify_new_sellers(self, due: np.ndarray, new_links: tuple[list, list]) -> None:
+        """Buyers whose search ended pick a new seller among available, not yet used ones
+        (appended to `new_links`: slots, sellers)."""
         net, state, alive = self.network, self.supply, self.finance.state.alive
         available = (self.capacity_loss < 0.5) & alive
         spare = self.effective_capacity - self.flows.demand
         # each slot's current sellers: links are sorted by slot
         bounds = np.searchsorted(net.link_slot, np.concatenate([due, due + 1])).tolist()
         used = np.zeros(net.n_firms, dtype=bool)  # marks one slot's current sellers at a time
-        new_slots, new_sellers = [], []
+        new_slots, new_sellers = new_links
         for i, (k, buyer, product) in enumerate(
             zip(
                 due.tolist(),
@@ -373,17 +407,14 @@ class EcosystemModel(mesa.Model):
             new_sellers.append(choice)
             state.search_timer[k] = np.nan
             state.low_fill_months[k] = 0
-        net.add_links(
-            np.asarray(new_slots, dtype=np.int64), np.asarray(new_sellers, dtype=np.int64)
-        )
 
     # ------------------------------------------------------------ entry
-    def _enter_firms(self) -> int:
+    def _enter_firms(self, new_links: tuple[list, list]) -> int:
         """Entrants take exited firms' places, in the categories most short of supply.
 
         One after another, each entrant picks its category, opens (so a later entrant can buy
         from it), qualifies its own sellers and meets a first customer or two; then all of
-        them get their books and capacities at once.
+        them get their books and capacities at once. Their links go to `new_links`.
         """
         net, fin = self.network, self.finance.state
         rate = self.scenario.finance.entry_rate
@@ -413,16 +444,12 @@ class EcosystemModel(mesa.Model):
         spare = self.effective_capacity - flows.demand
         products = np.empty(len(entrants), dtype=np.int64)
         sizes = np.empty(len(entrants))
-        new_slots: list[int] = []
-        new_sellers: list[int] = []
+        new_slots, new_sellers = new_links
         for i, firm in enumerate(entrants.tolist()):
             lo, cdf = category_cdf[int(net.kind[firm])]
             products[i] = product = lo + cdf_pick(self.rng, cdf)
             sizes[i] = self._start_firm(firm, product, available, spare, new_slots, new_sellers)
         self._open_books(entrants, products, sizes)
-        net.add_links(
-            np.asarray(new_slots, dtype=np.int64), np.asarray(new_sellers, dtype=np.int64)
-        )
         return len(entrants)
 
     def _start_firm(
@@ -495,14 +522,12 @@ class EcosystemModel(mesa.Model):
 
     # ------------------------------------------------------------ data collection
     def _record(self, flows: MarketFlows, final_demand: np.ndarray) -> None:
-        net, state = self.network, self.supply
-        kind = net.kind
-        out = flows.output
-        price = self.price
+        net, state, alive = self.network, self.supply, self.finance.state.alive
+        out, price = flows.output, self.price
         va = self.value_added_per_unit * out
         jobs = (
             self.jobs_per_unit
-            * self.finance.state.alive
+            * alive
             * (
                 self.scenario.production.fixed_labor_share
                 * state.capacity
@@ -513,70 +538,68 @@ class EcosystemModel(mesa.Model):
         )
         if self.month >= self.record_from:
             self.cum_value_added += va
-        # the firms and slots of each kind (kinds never change): slices when they are runs
-        if self._record_index is None:
-            self._record_index = (
-                {t: span(net.firms_of_kind[t]) for t in KIND_NAMES},
-                {t: span(net.slots_of_buyer_kind[t]) for t in KIND_NAMES},
-                np.flatnonzero((kind != LEADER) & ~net.foreign),
-                np.flatnonzero(~net.foreign),
+        if self._record_groups is None:  # kinds and foreign ownership never change
+            domestic = ~net.foreign
+            self._record_groups = (
+                np.stack(
+                    [net.kind == t for t in KIND_NAMES]
+                    + [(net.kind != LEADER) & domestic, domestic],
+                    axis=1,
+                ).astype(float),
+                np.stack([net.kind[net.slot_firm] == t for t in (LEADER, SME)], axis=1).astype(
+                    float
+                ),
             )
-        by_kind, slots_by_kind, small, domestic = self._record_index
-        leaders = by_kind[LEADER]
-        seller_foreign = net.foreign[flows.link_seller]
-        raw_links = net.slot_product[flows.link_slot] >= net.n_components
-        raw_delivered = flows.link_delivered[raw_links].sum()
+        firm_groups, slot_groups = self._record_groups
+        # per group of firms (leaders, SMEs, suppliers, small domestic, domestic) and of slots
+        # (leaders', SMEs'): the sums of these firm and slot quantities, in one product each
+        va_sum, sales, jobs_sum, orders, count_alive = (
+            np.stack([va, out * price, jobs, flows.demand * price, alive]) @ firm_groups
+        )
         expected_use = net.slot_coef * state.expected_demand[net.slot_firm]
-
-        def ratio(a: float, b: float) -> float:
-            return float(a / b) if b > 0 else np.nan
-
+        received, ordered, stock, use = (
+            np.stack([flows.slot_received, flows.slot_order, state.inventory, expected_use])
+            @ slot_groups
+        )
+        raw_links = net.slot_product[flows.link_slot] >= net.n_components
+        raw_delivered = flows.link_delivered * raw_links
         slot_weight_sq = np.bincount(
             flows.link_slot, weights=flows.link_weight**2, minlength=net.n_slots
         )
+        leaders = slice(0, len(final_demand))  # leaders come first
         values = {
             "final_demand": _dot(final_demand, price[leaders]),
-            "output": _dot(out[leaders], price[leaders]),
-            "unmet_demand": _dot((final_demand - out[leaders]), price[leaders]),
-            "value_added": float(va.sum()),
-            "orders_sme": _dot(flows.demand[by_kind[SME]], price[by_kind[SME]]),
-            "orders_supplier": _dot(flows.demand[by_kind[SUPPLIER]], price[by_kind[SUPPLIER]]),
-            "employment": float(jobs.sum()),
-            "capacity_lost_share": ratio(
-                _dot(self.capacity_loss, state.capacity), float(state.capacity.sum())
+            "output": sales[LEADER],
+            "unmet_demand": _dot(final_demand - out[leaders], price[leaders]),
+            "value_added": va_sum[:3].sum(),
+            "orders_sme": orders[SME],
+            "orders_supplier": orders[SUPPLIER],
+            "employment": jobs_sum[:3].sum(),
+            "capacity_lost_share": _ratio(
+                _dot(self.capacity_loss, state.capacity), state.capacity.sum()
             ),
             "disrupted_firms": float(np.count_nonzero(self.capacity_loss > 0)),
-            "foreign_input_share": ratio(
-                float(flows.link_delivered[raw_links & seller_foreign].sum()), float(raw_delivered)
+            "foreign_input_share": _ratio(
+                _dot(raw_delivered, net.foreign[flows.link_seller]), raw_delivered.sum()
             ),
-            "sourcing_hhi": ratio(
-                _dot(slot_weight_sq, flows.slot_order), float(flows.slot_order.sum())
-            ),
+            "sourcing_hhi": _ratio(_dot(slot_weight_sq, flows.slot_order), flows.slot_order.sum()),
             "searches_active": float(np.count_nonzero(~np.isnan(state.search_timer))),
             "supply_links": float(len(flows.link_slot)),
+            "sme_value_added_share": _ratio(va_sum[3], va_sum[4]),
+            "sme_employment_share": _ratio(jobs_sum[3], jobs_sum[4]),
+            "smes_alive": count_alive[SME],
         }
-        values["sme_value_added_share"] = ratio(float(va[small].sum()), float(va[domestic].sum()))
-        values["sme_employment_share"] = ratio(
-            float(jobs[small].sum()), float(jobs[domestic].sum())
-        )
-        values["smes_alive"] = float(np.count_nonzero(self.finance.state.alive[by_kind[SME]]))
         values.update(self.finance.month)
         values["entries"] = float(self.entries)
         for layer in self.layers:  # each layer's own series (extra_series hook)
             values.update(layer.extra_series())
-        for t, name in KIND_NAMES.items():
-            m = by_kind[t]
-            values[f"value_added_{name}"] = float(va[m].sum())
-            values[f"gross_output_{name}"] = _dot(out[m], price[m])
-            values[f"employment_{name}"] = float(jobs[m].sum())
-        for t, name in ((LEADER, "leader"), (SME, "sme")):
-            m = slots_by_kind[t]
-            values[f"fill_rate_{name}"] = ratio(
-                float(flows.slot_received[m].sum()), float(flows.slot_order[m].sum())
-            )
-            values[f"inventory_days_{name}"] = DAYS_PER_MONTH * ratio(
-                float(state.inventory[m].sum()), float(expected_use[m].sum())
-            )
+        for t, (va_name, sales_name, jobs_name) in TIER_SERIES.items():
+            values[va_name] = va_sum[t]
+            values[sales_name] = sales[t]
+            values[jobs_name] = jobs_sum[t]
+        for t, (fill_name, days_name) in BUYER_TIER_SERIES.items():
+            values[fill_name] = _ratio(received[t], ordered[t])
+            values[days_name] = DAYS_PER_MONTH * _ratio(stock[t], use[t])
         self.recorder.record(values)
         if self.agent_data:
             self._agent_frames.append(self._agent_snapshot(flows))

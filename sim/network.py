@@ -55,6 +55,7 @@ class ProductionNetwork:
     def __post_init__(self) -> None:
         self._sellers_index: list[np.ndarray] | None = None  # firms by product, built on demand
         self._slots_index: list[np.ndarray] | None = None  # slots by product, built on demand
+        self._link_runs_of: np.ndarray | None = None  # the link_slot array link_runs belong to
         self.reindex()
 
     # ------------------------------------------------------------ structure
@@ -80,24 +81,26 @@ class ProductionNetwork:
         buyer_kind = self.kind[self.slot_firm]
         self.firms_of_kind = {t: np.flatnonzero(self.kind == t) for t in KIND_NAMES}
         self.slots_of_buyer_kind = {t: np.flatnonzero(buyer_kind == t) for t in KIND_NAMES}
-        # slot_firm is sorted, so each firm's slots are one run
-        new_owner = np.ones(self.n_slots, dtype=bool)
-        new_owner[1:] = self.slot_firm[1:] != self.slot_firm[:-1]
-        self._slot_owner_starts = np.flatnonzero(new_owner)
-        self._slot_owner_firms = self.slot_firm[self._slot_owner_starts]
-        # firms are numbered by kind and slots by firm, so each kind's slots are usually one run;
-        # then, links being sorted by slot, so are each kind's links as buyers
+        # firms are numbered tier by tier and slots by firm, so each tier's firms and slots are
+        # one run; links being sorted by slot, so are each tier's links as buyers
         runs = all(
-            len(s) == 0 or s[-1] - s[0] + 1 == len(s) for s in self.slots_of_buyer_kind.values()
+            len(s) == 0 or s[-1] - s[0] + 1 == len(s)
+            for index in (self.firms_of_kind, self.slots_of_buyer_kind)
+            for s in index.values()
         )
-        self._slot_kind_runs = (
-            {
-                t: (int(s[0]), int(s[-1]) + 1) if len(s) else (0, 0)
-                for t, s in self.slots_of_buyer_kind.items()
-            }
-            if runs
-            else None
-        )
+        assert runs, "firms must be numbered tier by tier (leaders, SMEs, suppliers)"
+        self.firm_runs = {t: _run(f) for t, f in self.firms_of_kind.items()}
+        self.slot_runs = {t: _run(s) for t, s in self.slots_of_buyer_kind.items()}
+        # per tier: where each of its buyers' slots start (slot_firm is sorted, so each firm's
+        # slots are one run), relative to the tier's run of slots, and the buyers' place in
+        # the tier's run of firms
+        self._tier_slot_owners = {}
+        for t, run in self.slot_runs.items():
+            owners = self.slot_firm[run]
+            new_owner = np.ones(len(owners), dtype=bool)
+            new_owner[1:] = owners[1:] != owners[:-1]
+            starts = np.flatnonzero(new_owner)
+            self._tier_slot_owners[t] = (starts, owners[starts] - self.firm_runs[t].start)
         self._reindex_links()
 
     @property
@@ -122,21 +125,35 @@ class ProductionNetwork:
         """The index sets of links by buyer kind and seller kind; add_links and remove_links
         replace the link arrays, so these are rebuilt at the next use, once for several changes."""
         self._indexed_links = (self.link_slot, self.link_seller)
-        if self._slot_kind_runs is not None:
-            bounds = np.searchsorted(
-                self.link_slot, [b for run in self._slot_kind_runs.values() for b in run]
-            )
-            self._links_of_buyer_kind = {
-                t: np.arange(bounds[2 * i], bounds[2 * i + 1])
-                for i, t in enumerate(self._slot_kind_runs)
-            }
-        else:
-            link_buyer_kind = self.kind[self.slot_firm][self.link_slot]
-            self._links_of_buyer_kind = {
-                t: np.flatnonzero(link_buyer_kind == t) for t in KIND_NAMES
-            }
+        self._links_of_buyer_kind = {
+            t: np.arange(run.start, run.stop) for t, run in self.link_runs.items()
+        }
         link_seller_kind = self.kind[self.link_seller]
         self._links_of_seller_kind = {t: (link_seller_kind == t).nonzero()[0] for t in KIND_NAMES}
+
+    @property
+    def link_runs(self) -> dict[int, slice]:
+        """Links by the kind of their buyer, as runs of the link table (slices index as views);
+        found again when the links have changed."""
+        if self._link_runs_of is not self.link_slot:
+            self._link_runs_of = self.link_slot
+            bounds = self.link_slot.searchsorted(
+                [b for run in self.slot_runs.values() for b in (run.start, run.stop)]
+            ).tolist()
+            self._link_runs = {
+                t: slice(bounds[2 * i], bounds[2 * i + 1]) for i, t in enumerate(self.slot_runs)
+            }
+        return self._link_runs
+
+    def min_per_buyer_of_tier(self, tier: int, slot_values: np.ndarray) -> np.ndarray:
+        """Minimum of a quantity over each of the tier's firms' slots (values for the tier's slot
+        run, result for its firm run; inf for a firm with no inputs)."""
+        starts, owners = self._tier_slot_owners[tier]
+        run = self.firm_runs[tier]
+        out = np.full(run.stop - run.start, np.inf)
+        if len(starts):
+            out[owners] = np.minimum.reduceat(slot_values, starts)
+        return out
 
     @property
     def link_to_slot(self) -> sp.csr_matrix:
@@ -159,13 +176,6 @@ class ProductionNetwork:
     def per_seller(self, link_values: np.ndarray) -> np.ndarray:
         """Sum a link quantity over each seller's links."""
         return np.bincount(self.link_seller, weights=link_values, minlength=self.n_firms)
-
-    def min_per_firm(self, slot_values: np.ndarray) -> np.ndarray:
-        """Minimum of a slot quantity over each firm's slots (inf for firms with no inputs)."""
-        out = np.full(self.n_firms, np.inf)
-        if self.n_slots:
-            out[self._slot_owner_firms] = np.minimum.reduceat(slot_values, self._slot_owner_starts)
-        return out
 
     def add_links(self, slots: np.ndarray, sellers: np.ndarray) -> None:
         """Add new supplier relationships; each new link gets an equal share of its slot.
@@ -299,6 +309,11 @@ def shares(values: np.ndarray, totals: np.ndarray) -> np.ndarray:
 
 
 _ROW_DTYPES: dict[int, np.dtype] = {}
+
+
+def _run(ids: np.ndarray) -> slice:
+    """The slice of consecutive ids (empty at 0 when there are none)."""
+    return slice(int(ids[0]), int(ids[-1]) + 1) if len(ids) else slice(0, 0)
 
 
 def span(ids: np.ndarray) -> slice | np.ndarray:

@@ -24,6 +24,46 @@ def error_bar_lengths(center, low, high) -> np.ndarray:
     return np.nan_to_num(np.clip([center - low, high - center], 0.0, None), nan=0.0)
 
 
+def ci_bar_figure(
+    data: pd.DataFrame,
+    x: str,
+    y: str,
+    *,
+    xlabel: str,
+    ylabel: str,
+    title: str,
+    figsize: tuple[float, float] = (6.5, 4.2),
+    band: tuple[float, float] | None = None,
+    band_label: str = "published range",
+    ref: float | None = None,
+    tilt: bool = False,
+) -> plt.Figure:
+    """Bars of the estimates `y` per `x` with their own intervals (columns ci_low, ci_high) as
+    error bars, not seaborn's; optionally a shaded band (a published range) and a reference line."""
+    sns.set_theme(**STYLE)
+    fig, ax = plt.subplots(figsize=figsize)
+    sns.barplot(data=data, x=x, y=y, color=sns.color_palette()[0], errorbar=None, ax=ax)
+    ax.errorbar(
+        np.arange(len(data)),
+        data[y],
+        yerr=error_bar_lengths(data[y], data["ci_low"], data["ci_high"]),
+        fmt="none",
+        ecolor="black",
+        capsize=4,
+    )
+    if band is not None:
+        ax.axhspan(*band, color="tab:green", alpha=0.15, label=band_label)
+        ax.legend(loc="upper right")
+    if ref is not None:
+        ax.axhline(ref, color="grey", linestyle=":")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    if tilt:
+        ax.tick_params(axis="x", labelrotation=15)
+    return fig
+
+
 def save_figure(fig: plt.Figure, path: Path, data: pd.DataFrame) -> list[Path]:
     """Write PNG and SVG (and the data behind the figure as CSV beside them), atomically."""
     path = Path(path)

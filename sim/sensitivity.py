@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.analysis import mean_ci, t_interval
+from sim.analysis import mean_ci, paired_differences
 from sim.errors import InputError
 from sim.io import write_atomic, write_json, write_parquet
 
@@ -328,49 +328,33 @@ def tornado_effects(
     `table` has one row a run: `varied` (the parameter moved, or 'base'), `side`
     ('low' / 'high' / 'base'), `value` (the parameter's value), the pairing column and
     the outcomes. The effect is the mean over replicates of (run - base run of the same
-    replicate), with a t-based CI; replicates where either value is not finite are left
-    out (`pairs` says how many remain).
+    replicate), with a t-based CI (sim.analysis.paired_differences); replicates where
+    either value is not finite are left out (`pairs` says how many remain, and `mean`
+    and `base_mean` are taken over them).
     """
-    base = table[table[side] == "base"].set_index(pair)
-    rows = []
-    for outcome in outcomes:
-        ref = base[outcome].astype(float)
-        for (name, where), group in table[table[side] != "base"].groupby(
-            [varied, side], sort=False
-        ):
-            both = pd.concat(
-                [group.set_index(pair)[outcome].astype(float), ref], axis=1, join="inner"
-            ).to_numpy()
-            both = both[np.isfinite(both).all(axis=1)]
-            diff = both[:, 0] - both[:, 1]
-            low, high = t_interval(diff, level)
-            rows.append(
-                {
-                    "outcome": outcome,
-                    "parameter": name,
-                    "side": where,
-                    "value": group[value].iloc[0],
-                    "base_mean": float(both[:, 1].mean()) if len(both) else math.nan,
-                    "mean": float(both[:, 0].mean()) if len(both) else math.nan,
-                    "effect": float(diff.mean()) if len(diff) else math.nan,
-                    "ci_low": low,
-                    "ci_high": high,
-                    "pairs": len(diff),
-                }
-            )
-    columns = [
-        "outcome",
-        "parameter",
-        "side",
-        "value",
-        "base_mean",
-        "mean",
-        "effect",
-        "ci_low",
-        "ci_high",
-        "pairs",
-    ]
-    out = pd.DataFrame(rows, columns=columns)
+    if not (table[side] == "base").any():  # every base run failed: effects NaN, no pairs
+        table = pd.concat([table, pd.DataFrame({varied: ["base"], side: ["base"]})])
+    reference = tuple(table.loc[table[side] == "base", [varied, side]].iloc[0])
+    diffs = paired_differences(
+        table, outcomes, by=[varied, side], pair=pair, reference=reference, level=level,
+        paired_means=True,
+    )  # fmt: skip
+    diffs = diffs[diffs[side] != "base"]
+    first = table.drop_duplicates([varied, side]).set_index([varied, side])[value]
+    out = pd.DataFrame(
+        {
+            "outcome": diffs["outcome"],
+            "parameter": diffs[varied],
+            "side": diffs[side],
+            "value": [first[key] for key in zip(diffs[varied], diffs[side], strict=True)],
+            "base_mean": diffs["reference_pair_mean"],
+            "mean": diffs["pair_mean"],
+            "effect": diffs["difference"],
+            "ci_low": diffs["ci_low"],
+            "ci_high": diffs["ci_high"],
+            "pairs": diffs["pairs"],
+        }
+    ).reset_index(drop=True)
     out.attrs.update(level=level)
     return out
 
@@ -484,15 +468,6 @@ def _get(data: dict, dotted: str) -> Any:
     return node
 
 
-def analysed_outcomes(exp, table: pd.DataFrame) -> list[str]:
-    from sim.analysis import measured_outcomes
-
-    if exp.outcomes is not None:
-        return list(exp.outcomes)
-    skip = {"run_id", "point", "scenario", "replicate", "seed", "error", *exp.parameters}
-    return measured_outcomes(table, [c for c in table.columns if c not in skip])
-
-
 def analyse(
     exp,
     table: pd.DataFrame,
@@ -504,11 +479,11 @@ def analyse(
     seed: int = 0,
 ) -> dict[str, pd.DataFrame]:
     """Compute the indices of the design (and the tornado), write them to `folder` as Parquet + CSV."""
-    from sim.experiments import GridDesign, LatinDesign, MorrisDesign, SobolDesign
+    from sim.experiments import GridDesign, LatinDesign, MorrisDesign, SobolDesign, outcome_columns
 
     design = exp.spec.design
     ok = table[table["error"].isna()]
-    outcomes = analysed_outcomes(exp, ok)
+    outcomes = outcome_columns(ok, exp.parameters, exp.outcomes)
     results: dict[str, pd.DataFrame] = {}
     bounds = design_bounds(exp)
     if isinstance(design, SobolDesign):
@@ -555,8 +530,14 @@ def analyse(
     return results
 
 
-def draw_sensitivity(folder: Path, out: Path | None = None) -> list[Path]:
-    """Draw the figures of the index tables stored in `folder` (written by `analyse`)."""
+def draw_sensitivity(
+    folder: Path, out: Path | None = None, tables: dict[str, pd.DataFrame] | None = None
+) -> list[Path]:
+    """Draw the figures of the index tables of `folder` (written by `analyse`).
+
+    `tables` are those tables as `analyse` returned them; without them they are read
+    from `folder`.
+    """
     import json
 
     from sim import gallery
@@ -569,11 +550,14 @@ def draw_sensitivity(folder: Path, out: Path | None = None) -> list[Path]:
 
     def read(name: str) -> pd.DataFrame | None:
         path = folder / f"{name}.parquet"
-        if not path.exists():
-            return None
-        frame = pd.read_parquet(path)
-        frame.attrs["level"] = level
-        return frame if len(frame) else None
+        if tables is not None:
+            frame = tables.get(name)
+        elif path.exists():
+            frame = pd.read_parquet(path)
+            frame.attrs["level"] = level
+        else:
+            frame = None
+        return frame if frame is not None and len(frame) else None
 
     if (t := read("sobol_indices")) is not None:
         written += gallery.sobol_figure(t, out / "sobol_bars.png")
@@ -640,7 +624,7 @@ def run_sensitivity(
         seed=exp.root_seed,
     )
     written = [folder / f"{name}.{ext}" for name in results for ext in ("parquet", "csv")]
-    written += draw_sensitivity(folder)
+    written += draw_sensitivity(folder, tables=results)
     return results, written
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.network import LEADER, SME, SUPPLIER, ProductionNetwork
+from sim.network import LEADER, SME, SUPPLIER, ProductionNetwork, shares
 
 DAYS_PER_MONTH = 30.0
 
@@ -60,13 +60,21 @@ class MarketFlows:
     @property
     def link_fill(self) -> np.ndarray:
         """Share of each link's order that was delivered (1 where nothing was ordered)."""
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(self.link_order > 0, self.link_delivered / self.link_order, 1.0)
+        return np.divide(
+            self.link_delivered,
+            self.link_order,
+            out=np.ones(len(self.link_order)),
+            where=self.link_order > 0,
+        )
 
     @property
     def slot_fill(self) -> np.ndarray:
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(self.slot_order > 0, self.slot_received / self.slot_order, 1.0)
+        return np.divide(
+            self.slot_received,
+            self.slot_order,
+            out=np.ones(len(self.slot_order)),
+            where=self.slot_order > 0,
+        )
 
 
 @dataclass(frozen=True)
@@ -81,8 +89,7 @@ def ration_proportional(
     orders: np.ndarray, sellers: np.ndarray, output: np.ndarray, demand: np.ndarray
 ) -> np.ndarray:
     """Each customer gets the same share of its order: output / orders received (Inoue & Todo 2019)."""
-    with np.errstate(invalid="ignore", divide="ignore"):
-        fill = np.where(demand > 0, output / demand, 0.0)
+    fill = np.divide(output, demand, out=np.zeros(len(demand)), where=demand > 0)
     return orders * np.minimum(fill, 1.0)[sellers]
 
 
@@ -119,11 +126,16 @@ def clear_market(
     effective_capacity: np.ndarray,
     rules: SupplyRules,
 ) -> MarketFlows:
-    """Run one month of ordering and production; updates inventories and expectations in place."""
+    """Run one month of ordering and production; updates inventories and expectations in place.
+
+    Each tier's firms, slots and links as buyers are runs of their tables, so a tier's
+    numbers are views.
+    """
     n, k, e = net.n_firms, net.n_slots, net.n_links
     coef = net.slot_coef
+    firm_run, slot_run, link_run = net.firm_runs, net.slot_runs, net.link_runs
     demand = np.zeros(n)
-    demand[net.firms_of_kind[LEADER]] = final_demand
+    demand[firm_run[LEADER]] = final_demand
     planned = np.zeros(n)
     slot_order = np.zeros(k)
     link_order = np.zeros(e)
@@ -131,27 +143,21 @@ def clear_market(
 
     # orders flow upstream, tier by tier
     for tier in (LEADER, SME, SUPPLIER):
-        firms = net.firms_of_kind[tier]
+        f = firm_run[tier]
         if tier != LEADER:
-            demand[firms] = net.per_seller(link_order)[firms]
-        state.expected_demand[firms] = (1 - theta) * state.expected_demand[firms] + theta * demand[
-            firms
-        ]
-        planned[firms] = np.minimum(demand[firms], effective_capacity[firms])
-        slots = net.slots_of_buyer_kind[tier]
-        if len(slots) == 0:
+            demand[f] = net.per_seller(link_order)[f]
+        state.expected_demand[f] = (1 - theta) * state.expected_demand[f] + theta * demand[f]
+        planned[f] = np.minimum(demand[f], effective_capacity[f])
+        s = slot_run[tier]
+        if s.start == s.stop:
             continue
-        buyer = net.slot_firm[slots]
-        expected_use = coef[slots] * np.minimum(
-            state.expected_demand[buyer], effective_capacity[buyer]
-        )
+        buyer = net.slot_firm[s]
+        expected_use = coef[s] * np.minimum(state.expected_demand[buyer], effective_capacity[buyer])
         target_months = rules.inventory_months * state.inventory_factor[buyer]
-        gap = target_months * expected_use - state.inventory[slots]
-        slot_order[slots] = np.maximum(
-            0.0, coef[slots] * planned[buyer] + rules.inventory_adjustment * gap
-        )
-        links = net.links_of_buyer_kind[tier]
-        link_order[links] = net.link_weight[links] * slot_order[net.link_slot[links]]
+        gap = target_months * expected_use - state.inventory[s]
+        slot_order[s] = np.maximum(0.0, coef[s] * planned[buyer] + rules.inventory_adjustment * gap)
+        bought = link_run[tier]
+        link_order[bought] = net.link_weight[bought] * slot_order[net.link_slot[bought]]
 
     # production flows downstream, tier by tier
     output = np.zeros(n)
@@ -160,25 +166,22 @@ def clear_market(
     slot_used = np.zeros(k)
     ration = RATIONING[rules.rationing]
     for tier in (SUPPLIER, SME, LEADER):
-        firms = net.firms_of_kind[tier]
-        slots = net.slots_of_buyer_kind[tier]
-        if len(slots):
-            with np.errstate(divide="ignore"):
-                leontief = net.min_per_firm(state.inventory / coef)[firms]
-        else:
-            leontief = np.inf
-        output[firms] = np.minimum(np.minimum(demand[firms], effective_capacity[firms]), leontief)
-        output[firms] = np.maximum(output[firms], 0.0)
-        if len(slots):
-            used = coef[slots] * output[net.slot_firm[slots]]
-            slot_used[slots] = used
-            state.inventory[slots] = np.maximum(state.inventory[slots] - used, 0.0)
-        links = net.links_of_seller_kind[tier]
-        if len(links) == 0:
+        f, s = firm_run[tier], slot_run[tier]
+        made = np.minimum(demand[f], effective_capacity[f])
+        if s.start != s.stop:  # the Leontief limit of input inventories
+            made = np.minimum(made, net.min_per_buyer_of_tier(tier, state.inventory[s] / coef[s]))
+        output[f] = np.maximum(made, 0.0)
+        if s.start != s.stop:
+            used = coef[s] * output[net.slot_firm[s]]
+            slot_used[s] = used
+            state.inventory[s] = np.maximum(state.inventory[s] - used, 0.0)
+        sold = net.links_of_seller_kind[tier]
+        if len(sold) == 0:
             continue
-        delivered = ration(link_order[links], net.link_seller[links], output, demand)
-        link_delivered[links] = delivered
-        arrived = np.bincount(net.link_slot[links], weights=delivered, minlength=k)
+        # shipments arrive in the buyers' stores before the next tier produces
+        delivered = ration(link_order[sold], net.link_seller[sold], output, demand)
+        link_delivered[sold] = delivered
+        arrived = np.bincount(net.link_slot[sold], weights=delivered, minlength=k)
         slot_received += arrived
         state.inventory += arrived
 
@@ -213,10 +216,9 @@ def reweight_orders(
     speed = speed_per_slot[net.link_slot]
     w = net.link_weight * (1.0 - speed * (1.0 - link_fill))
     total = net.per_slot_sum_for_links(w)
-    w = np.where(total > 0, w / np.where(total > 0, total, 1.0), net.link_weight)
+    w = np.divide(w, total, out=net.link_weight.copy(), where=total > 0)
     w = (1.0 - reversion) * w + reversion * net.link_base_weight
-    total = net.per_slot_sum_for_links(w)
-    net.link_weight = np.where(total > 0, w / np.where(total > 0, total, 1.0), 0.0)
+    net.link_weight = shares(w, net.per_slot_sum_for_links(w))
 
 
 def adjust_capacity(state: SupplyState, slack: float, speed: float) -> None:

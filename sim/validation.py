@@ -27,7 +27,7 @@ import pandas as pd
 import yaml
 from scipy import stats
 
-from sim.analysis import t_interval
+from sim.analysis import t_interval, tail_exponent
 from sim.errors import InputError
 from sim.experiments import replicate_seeds
 from sim.metrics import loss_pct
@@ -210,7 +210,7 @@ class Check:
     arms: tuple[Arm, ...]
     measure: Callable[[Scenario, int], dict[str, Any]]
     findings: tuple[Finding, ...]
-    figure: Callable[[Check, pd.DataFrame, pd.DataFrame], tuple[Any, pd.DataFrame]]
+    figure: Callable[[CheckResult], tuple[Any, pd.DataFrame]]  # the figure and its data
     design: str  # the experiment in words (report)
     overrides_note: str = ""  # check-specific settings and why they are honest
     if_fails: str = ""  # the model mechanism behind a miss, if it misses
@@ -320,24 +320,16 @@ def measure_bullwhip(scn: Scenario, seed: int) -> dict[str, Any]:
 
 
 def zipf_exponent(sizes: np.ndarray, min_tail: int = 50) -> tuple[float, float, int]:
-    """Pareto tail exponent of firm sizes: maximum likelihood above a threshold (the Hill estimator).
-
-    The threshold is the one whose fitted tail is closest to the data by the
-    Kolmogorov-Smirnov distance (Clauset, Shalizi & Newman 2009), keeping at least
-    `min_tail` firms so that a handful of leaders cannot set it. Returns (exponent,
-    threshold, firms in the tail).
+    """Pareto tail exponent of firm sizes (sim.analysis.tail_exponent: Hill estimator above the
+    KS-chosen threshold of Clauset, Shalizi & Newman 2009), keeping at least `min_tail` firms in
+    the tail so that a handful of leaders cannot set it. Returns (exponent, threshold, firms in
+    the tail); NaN with too few firms for a tail.
     """
-    x = np.sort(np.asarray(sizes, float)[np.asarray(sizes) > 0])[::-1]
-    if len(x) < 2 * min_tail:
+    try:
+        fit = tail_exponent(sizes, min_tail=min_tail)
+    except ValueError:
         return math.nan, math.nan, 0
-    best = (math.inf, math.nan, math.nan, 0)
-    for k in np.unique(np.linspace(min_tail, len(x) // 2, 40).astype(int)):
-        tail, xmin = x[:k], x[k - 1]
-        alpha = stats.pareto.fit(tail, floc=0, fscale=xmin)[0]
-        distance = stats.kstest(tail, stats.pareto(alpha, scale=xmin).cdf).statistic
-        if distance < best[0]:
-            best = (distance, float(alpha), float(xmin), int(k))
-    return best[1], best[2], best[3]
+    return fit.alpha, fit.xmin, fit.n_tail
 
 
 def measure_firm_sizes(scn: Scenario, seed: int) -> dict[str, Any]:
@@ -418,41 +410,25 @@ def bar_figure(
 ):
     """Mean of `metric` per arm with its 95 % t interval (the table's statistic)."""
 
-    def draw(check: Check, runs: pd.DataFrame, series: pd.DataFrame):
-        plt, sns = _style()
-        from sim.plots import error_bar_lengths
+    def draw(result: CheckResult):
+        from sim.plots import ci_bar_figure
 
-        data = _arm_means(check, runs, metric)
-        fig, ax = plt.subplots(figsize=(7.5, 4.2))
-        sns.barplot(
-            data=data, x="arm", y="mean", color=sns.color_palette()[0], errorbar=None, ax=ax
-        )
-        ax.errorbar(
-            np.arange(len(data)),
-            data["mean"],
-            yerr=error_bar_lengths(data["mean"], data["ci_low"], data["ci_high"]),
-            fmt="none",
-            ecolor="black",
-            capsize=4,
-        )
-        if band is not None:
-            ax.axhspan(*band, color="tab:green", alpha=0.15, label="published range")
-            ax.legend(loc="upper right")
-        if ref is not None:
-            ax.axhline(ref, color="grey", linestyle=":")
-        ax.set_xlabel("scenario arm")
-        ax.set_ylabel(ylabel)
-        ax.set_title(f"{check.title}: mean of {int(data['n'].max())} replicates, 95 % CI")
-        ax.tick_params(axis="x", labelrotation=15)
+        data = _arm_means(result.check, result.runs, metric)
+        fig = ci_bar_figure(
+            data, "arm", "mean", xlabel="scenario arm", ylabel=ylabel,
+            title=f"{result.check.title}: mean of {int(data['n'].max())} replicates, 95 % CI",
+            figsize=(7.5, 4.2), band=band, ref=ref, tilt=True,
+        )  # fmt: skip
         return fig, data
 
     return draw
 
 
-def bullwhip_figure(check: Check, runs: pd.DataFrame, series: pd.DataFrame):
+def bullwhip_figure(result: CheckResult):
     """Mean output of each tier relative to the counterfactual, with 95 % t bands."""
     from sim.analysis import mean_ci
 
+    check, series = result.check, result.series
     plt, sns = _style()
     cols = ["final demand", *TIERS]
     long = series.melt(
@@ -466,7 +442,7 @@ def bullwhip_figure(check: Check, runs: pd.DataFrame, series: pd.DataFrame):
         ax.fill_between(
             band["step"], band["ci_low"], band["ci_high"], color=palette[tier], alpha=0.2
         )
-    start, end = bullwhip_window(check.arms[0].load())
+    start, end = bullwhip_window(result.scenario(check.arms[0]))
     ax.axvspan(start, end - 1, color="grey", alpha=0.08, label="window of the swing")
     ax.legend(loc="lower right", fontsize="small")
     ax.set_xlabel("month")
@@ -475,8 +451,9 @@ def bullwhip_figure(check: Check, runs: pd.DataFrame, series: pd.DataFrame):
     return fig, data
 
 
-def firm_size_figure(check: Check, runs: pd.DataFrame, series: pd.DataFrame):
+def firm_size_figure(result: CheckResult):
     """Rank-size plot of firm revenue (first replicate), log-log, with the fitted Zipf slope."""
+    check, runs, series = result.check, result.runs, result.series
     plt, sns = _style()
     first = series[series["replicate"] == series["replicate"].min()]
     row = runs[(runs["replicate"] == first["replicate"].iloc[0])].iloc[0]
@@ -776,7 +753,7 @@ register(
                 "x",
             ),
         ),
-        figure=lambda check, runs, series: _tier_bars(check, runs),
+        figure=lambda result: _tier_bars(result.check, result.runs),
         design="scenarios/credit_crunch.yaml: base rate +2 pp and credit lines -50 % for 12 months from "
         "month 24; employment of specialized SMEs and of leaders against the paired no-shock run, "
         "months 24-47 (% of the counterfactual).",
@@ -905,7 +882,7 @@ register(
                 "pp",
             ),
         ),
-        figure=lambda check, runs, series: _killer_bars(check, runs),
+        figure=lambda result: _killer_bars(result.check, result.runs),
         design="scenarios/baseline.yaml, 120 months, with and without merger review (antitrust_review "
         "0.5); the share of leaders' acquisitions of SMEs that shelve an innovation overlapping the "
         "acquirer's own line, pooled over replicates (about 23 acquisitions a run).",
@@ -917,28 +894,23 @@ register(
 
 
 def _tier_bars(check: Check, runs: pd.DataFrame):
-    plt, sns = _style()
-    from sim.plots import error_bar_lengths
+    from sim.plots import ci_bar_figure
 
     rows = []
     for t in TIERS:
         est, low, high, n = mean(check.arms[0].label, f"employment_loss_{t}").estimate(_wide(runs))
         rows.append({"tier": t, "mean": est, "ci_low": low, "ci_high": high, "n": n})
     data = pd.DataFrame(rows)
-    fig, ax = plt.subplots(figsize=(6.5, 4.2))
-    sns.barplot(data=data, x="tier", y="mean", color=sns.color_palette()[0], errorbar=None, ax=ax)
-    ax.errorbar(np.arange(len(data)), data["mean"],
-                yerr=error_bar_lengths(data["mean"], data["ci_low"], data["ci_high"]),
-                fmt="none", ecolor="black", capsize=4)  # fmt: skip
-    ax.set_xlabel("tier")
-    ax.set_ylabel("employment loss, months 24-47 (% of counterfactual)")
-    ax.set_title(f"{check.title}: mean of {int(data['n'].max())} replicates, 95 % CI")
+    fig = ci_bar_figure(
+        data, "tier", "mean", xlabel="tier",
+        ylabel="employment loss, months 24-47 (% of counterfactual)",
+        title=f"{check.title}: mean of {int(data['n'].max())} replicates, 95 % CI",
+    )  # fmt: skip
     return fig, data
 
 
 def _killer_bars(check: Check, runs: pd.DataFrame):
-    plt, sns = _style()
-    from sim.plots import error_bar_lengths
+    from sim.plots import ci_bar_figure
 
     wide = _wide(runs)
     rows = []
@@ -949,18 +921,12 @@ def _killer_bars(check: Check, runs: pd.DataFrame):
             {"arm": arm.label, "killer_share_pct": est, "ci_low": low, "ci_high": high, "n": n}
         )
     data = pd.DataFrame(rows)
-    fig, ax = plt.subplots(figsize=(6.5, 4.2))
-    sns.barplot(
-        data=data, x="arm", y="killer_share_pct", color=sns.color_palette()[0], errorbar=None, ax=ax
-    )
-    ax.errorbar(np.arange(len(data)), data["killer_share_pct"],
-                yerr=error_bar_lengths(data["killer_share_pct"], data["ci_low"], data["ci_high"]),
-                fmt="none", ecolor="black", capsize=4)  # fmt: skip
-    ax.axhspan(5.3, 7.4, color="tab:green", alpha=0.15, label="Cunningham et al. 2021: 5.3-7.4 %")
-    ax.legend(loc="upper right")
-    ax.set_xlabel("scenario arm")
-    ax.set_ylabel("killer acquisitions (% of acquisitions)")
-    ax.set_title(f"{check.title}: pooled over {int(data['n'].max())} replicates, 95 % bootstrap CI")
+    fig = ci_bar_figure(
+        data, "arm", "killer_share_pct", xlabel="scenario arm",
+        ylabel="killer acquisitions (% of acquisitions)",
+        title=f"{check.title}: pooled over {int(data['n'].max())} replicates, 95 % bootstrap CI",
+        band=(5.3, 7.4), band_label="Cunningham et al. 2021: 5.3-7.4 %",
+    )  # fmt: skip
     return fig, data
 
 
@@ -1042,13 +1008,25 @@ class CheckResult:
     rows: list[dict[str, Any]]
     runs: pd.DataFrame
     series: pd.DataFrame
+    scenarios: dict[str, Scenario] = field(default_factory=dict)  # arm label -> as run
 
     @property
     def passed(self) -> bool:
         return all(r["pass"] for r in self.rows)
 
+    def scenario(self, arm: Arm) -> Scenario:
+        """The arm's scenario as it ran (loaded here only when the result came without it)."""
+        if arm.label not in self.scenarios:
+            self.scenarios[arm.label] = arm.load()
+        return self.scenarios[arm.label]
 
-def evaluate(check: Check, runs: pd.DataFrame, series: pd.DataFrame | None = None) -> CheckResult:
+
+def evaluate(
+    check: Check,
+    runs: pd.DataFrame,
+    series: pd.DataFrame | None = None,
+    scenarios: dict[str, Scenario] | None = None,
+) -> CheckResult:
     """The check's findings from its per-run table (one row a run: arm, replicate, metrics)."""
     ok = runs[runs["error"].isna()] if "error" in runs else runs
     wide = _wide(ok.drop(columns=["check"], errors="ignore"))
@@ -1072,7 +1050,8 @@ def evaluate(check: Check, runs: pd.DataFrame, series: pd.DataFrame | None = Non
                 "miss": "" if passed else f.tolerance.miss(est, low, high, f.unit),
             }
         )
-    return CheckResult(check, rows, runs, series if series is not None else pd.DataFrame())
+    series = series if series is not None else pd.DataFrame()
+    return CheckResult(check, rows, runs, series, dict(scenarios or {}))
 
 
 @dataclass
@@ -1133,7 +1112,8 @@ def run_validation(
             if r["series"] is not None
         ]
         series = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-        results.append(evaluate(check, runs, series))
+        scenarios = {t.arm: t.scenario for t in tasks if t.check == check.key}
+        results.append(evaluate(check, runs, series, scenarios))
     return ValidationRun(results, reps, seed, time.perf_counter() - started, executor.description)
 
 
@@ -1235,7 +1215,7 @@ def write_report(run: ValidationRun, out: Path) -> list[Path]:
     for res in results:
         if res.runs.empty:
             continue
-        fig, data = res.check.figure(res.check, res.runs, res.series)
+        fig, data = res.check.figure(res)
         written += save_figure(fig, out / f"{res.check.key}.png", data)
     table = table_frame(results)
     written.append(write_atomic(out / "findings.csv", lambda p: table.to_csv(p, index=False)))
@@ -1243,7 +1223,7 @@ def write_report(run: ValidationRun, out: Path) -> list[Path]:
         results
     ):  # the resolved scenario of every arm: `rongtong run FILE --seed S` reproduces a run
         for arm in res.check.arms:
-            data = arm.load().model_dump(mode="json")
+            data = res.scenario(arm).model_dump(mode="json")
             text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
             written.append(write_text(out / "scenarios" / arm_file(res.check, arm), text))
     runs = (

@@ -100,6 +100,13 @@ def test_pairs_with_a_missing_value_are_left_out_and_counted():
     assert res.loc["B", "n"] == 9
     kept = table[~table["unit"].isin([4, 7])].pivot(index="unit", columns="arm", values="y")
     assert res.loc["B", "difference"] == pytest.approx(float((kept["B"] - kept["A"]).mean()))
+    assert "pair_mean" not in res.columns  # only on request: the comparison table stays as it is
+    # on request, both groups' means over the counted pairs, whose difference is the difference
+    paired = paired_differences(table, ["y"], by="arm", pair="unit", paired_means=True)
+    b = paired.set_index("arm").loc["B"]
+    assert b["pair_mean"] == pytest.approx(float(kept["B"].mean()))
+    assert b["reference_pair_mean"] == pytest.approx(float(kept["A"].mean()))
+    assert b["pair_mean"] - b["reference_pair_mean"] == pytest.approx(b["difference"])
 
 
 def test_groups_may_span_several_columns():

@@ -191,6 +191,30 @@ def test_shocked_run_and_counterfactual_share_everything_before_the_shock():
     assert not res.timeseries["output"].iloc[12:].equals(res.counterfactual["output"].iloc[12:])
 
 
+def test_noise_is_exogenous_and_does_not_depend_on_the_run_length():
+    """Demand, productivity and cost noise of a month come from the seed and the month alone."""
+    shocked = small_scenario(
+        steps=40,
+        shocks=[{"type": "supplier_disruption", "target": "largest", "count": 3, "start": 5}],
+    )
+    calm = small_scenario(steps=17)
+    a, b = sim.EcosystemModel(shocked, rng=3), sim.EcosystemModel(calm, rng=3)
+    for t in (0, 11, 12, 16, 5, 0):  # any order, across a year's end
+        for stream, size in (("demand", 4), ("productivity", a.network.n_firms), ("costs", 9)):
+            np.testing.assert_array_equal(a.noise(stream, t, size), b.noise(stream, t, size))
+        np.testing.assert_array_equal(a.productivity_now(t), b.productivity_now(t))
+    assert not np.array_equal(a.noise("demand", 3, 4), a.noise("demand", 4, 4))
+    assert not np.array_equal(a.noise("demand", 3, 4), a.noise("costs", 3, 4))
+    a.release()
+    b.release()
+    short, long = (sim.EcosystemModel(small_scenario(steps=n), rng=3) for n in (17, 40))
+    short.run()
+    long.run()
+    pd.testing.assert_frame_equal(short.timeseries(), long.timeseries().iloc[:17])
+    short.release()
+    long.release()
+
+
 # ---------------------------------------------------------------- disruption and recovery
 
 

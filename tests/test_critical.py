@@ -16,7 +16,7 @@ import sim.runs
 from sim.cli import app
 from sim.critical import critical_experiment
 from sim.gallery import firm_table
-from sim.metrics import time_to_survive
+from sim.metrics import time_to_recover, time_to_survive
 from sim.scenario import tier_firm_ids
 
 START, TTR, TOP_K = 10, 4, 3
@@ -117,6 +117,22 @@ def test_tts_is_measured_on_the_stored_paths_and_critical_means_tts_below_ttr(ti
     assert (table["critical"] == (~held & (table["time_to_survive"] < TTR))).all()
     assert not table.loc[held, "critical"].any()
     assert "critical (time to survive < time to recover" in result.stdout
+
+
+def test_each_row_names_its_run_and_reports_one_recovery_time(tiny_critical):
+    _, out, _, result = tiny_critical
+    assert result.exit_code == 0, result.output
+    table = pd.read_parquet(out / "critical.parquet")
+    runs = pd.read_parquet(out / "outcomes.parquet").set_index("run_id")
+    assert (runs.loc[table["run_id"], "scenario"].to_numpy() == table["node"].to_numpy()).all()
+    assert [c for c in table.columns if "recover" in c] == ["time_to_recover"]
+    series = pd.read_parquet(out / "timeseries.parquet")
+    for row in table.head(4).itertuples(index=False):
+        path = series[series["run_id"] == row.run_id]
+        expected = time_to_recover(path["output"].to_numpy(), path["output_cf"].to_numpy(), START)
+        assert row.time_to_recover == expected or (
+            math.isnan(row.time_to_recover) and math.isnan(expected)
+        )
 
 
 def test_the_study_writes_its_table_drivers_and_labelled_figures(tiny_critical, labelled_figures):

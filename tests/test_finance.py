@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 import sim
 from sim.finance import FinanceSystem
 from sim.network import LEADER
+from sim.supply import DAYS_PER_MONTH
 
 
 def small_scenario(**params):
@@ -202,3 +203,41 @@ def test_leaders_are_the_ones_stretching_terms():
         small_scenario(payment_term_cap_days=60), rng=0
     ).finance.payment_days()
     assert capped.max() <= 60
+
+
+def test_kept_payment_terms_are_each_links_term():
+    """The terms kept between months (filled run by run, or picked link by link when the
+    leaders also buy from leaders) are each link's contract term and its due-month split."""
+    model = sim.EcosystemModel(small_scenario(), rng=1)
+    for _ in range(12):  # the links change along the way
+        model.step()
+    fin, net = model.finance, model.network
+
+    def assert_terms_fit_the_links() -> None:
+        terms = fin._terms()
+        days = fin.payment_days()
+        months = days / DAYS_PER_MONTH
+        whole = np.floor(months)
+        np.testing.assert_array_equal(terms.buyer, net.slot_firm[net.link_slot])
+        np.testing.assert_array_equal(terms.days, days)
+        np.testing.assert_array_equal(terms.frac, months - whole)
+        np.testing.assert_array_equal(terms.rest, 1.0 - (months - whole))
+        booked = np.zeros(net.n_links, dtype=int)
+        due = np.full(net.n_links, -1.0)
+        for whole_months, links in terms.groups:
+            booked[links] += 1
+            due[links] = whole_months
+        np.testing.assert_array_equal(booked, 1)
+        np.testing.assert_array_equal(due, whole)
+
+    assert_terms_fit_the_links()
+    leaders = net.firms_of_kind[LEADER]
+    bought_by_leaders = np.flatnonzero(net.kind[net.slot_firm[net.link_slot]] == LEADER)
+    for every in (len(bought_by_leaders), 2):  # one link, then every other: past eight runs
+        seller = net.link_seller.copy()
+        changed = bought_by_leaders[::every]
+        buyer = net.slot_firm[net.link_slot[changed]]
+        seller[changed] = np.where(buyer == leaders[0], leaders[1], leaders[0])
+        net.link_seller = seller
+        assert_terms_fit_the_links()
+        assert (fin._terms().runs is None) == (every == 2)

@@ -8,6 +8,7 @@ samplers, exactly as an experiment's design would be.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -168,6 +169,11 @@ def test_tornado_effects_are_paired_differences_against_the_base_run_of_the_same
     assert result.loc["high", "effect"] == pytest.approx(-5.0)
     assert result.loc["high", "base_mean"] == pytest.approx(20.0)
     assert (result["pairs"] == 3).all()
+    # a run without a value drops its replicate's pair, and both means are over the pairs left
+    table.loc[(table["side"] == "low") & (table["replicate"] == 2), "loss"] = np.nan
+    low = tornado_effects(table, ["loss"]).set_index("side").loc["low"]
+    assert low["pairs"] == 2 and low["effect"] == pytest.approx(1.5)
+    assert (low["base_mean"], low["mean"]) == pytest.approx((15.0, 16.5))
 
 
 def test_grid_means_keep_a_none_value_as_its_own_level():
@@ -266,6 +272,14 @@ def test_a_grid_gives_response_curves_and_a_heatmap(tmp_path, labelled_figures):
     assert {"lever_response.png", "grid_heatmap.png"} <= set(labelled_figures)
     assert not any(labelled_figures.values()), labelled_figures
     assert not (out / "tornado_r0").exists()
+    # redrawn from the stored results, the grid's figures come once: from its sensitivity tables
+    redrawn = CliRunner().invoke(app, ["plot", str(out), "--out", str(tmp_path / "figs")])
+    assert redrawn.exit_code == 0, redrawn.output
+    drawn = sorted(p.relative_to(tmp_path / "figs") for p in (tmp_path / "figs").rglob("*.png"))
+    assert [p for p in drawn if p.stem in ("lever_response", "grid_heatmap")] == [
+        Path("sensitivity/grid_heatmap.png"),
+        Path("sensitivity/lever_response.png"),
+    ]
 
 
 @pytest.mark.parametrize(

@@ -378,17 +378,21 @@ def _rules_changed(**change):
 def _deliveries_next_month(net, state, final_demand, effective_capacity, rules):
     """Production may only use the inventory held at the start of the month."""
     start = state.inventory.copy()
-    real_min = net.min_per_firm
-    net.min_per_firm = lambda values: real_min(start / net.slot_coef)
+    real_min = net.min_per_buyer_of_tier
+    net.min_per_buyer_of_tier = lambda tier, values: real_min(
+        tier, (start / net.slot_coef)[net.slot_runs[tier]]
+    )
     try:
         return REAL["clear_market"](net, state, final_demand, effective_capacity, rules)
     finally:
-        del net.min_per_firm
+        del net.min_per_buyer_of_tier
 
 
-def _leontief_takes_max(self, slot_values):
-    out = np.full(self.n_firms, np.inf)
-    out[self._slot_owner_firms] = np.maximum.reduceat(slot_values, self._slot_owner_starts)
+def _leontief_takes_max(self, tier, slot_values):
+    starts, owners = self._tier_slot_owners[tier]
+    run = self.firm_runs[tier]
+    out = np.full(run.stop - run.start, np.inf)
+    out[owners] = np.maximum.reduceat(slot_values, starts)
     return out
 
 
@@ -426,7 +430,7 @@ def test_a_changed_rule_fails_the_comparison(monkeypatch, mutant):
         where, wrong = MUTANTS[mutant]
         monkeypatch.setattr(supply, where, wrong)
     else:
-        monkeypatch.setattr(ProductionNetwork, "min_per_firm", _leontief_takes_max)
+        monkeypatch.setattr(ProductionNetwork, "min_per_buyer_of_tier", _leontief_takes_max)
     spy = OracleSpy(monkeypatch)
     with pytest.raises(AssertionError):
         spy.run(stress_scenario("proportional", steps=24), seed=0)
