@@ -473,6 +473,81 @@ def sobol_figure(indices: pd.DataFrame, path: Path, *, title: str | None = None)
     return save_figure(fig, path, data)
 
 
+def sobol_s2_figure(indices: pd.DataFrame, path: Path, *, title: str | None = None) -> list[Path]:
+    """Second-order Sobol indices (S2) over parameter pairs, one upper-triangle heatmap per outcome.
+
+    An interaction is only worth reading when its interval excludes 0: cells whose interval
+    includes 0 (or is unknown) are hatched with grey text, so the eye goes to the others.
+    The CSV holds one row per outcome and pair with the value, its interval and that mark.
+    """
+    from matplotlib.patches import Rectangle
+
+    data = indices.loc[
+        indices["index"] == "S2",
+        ["outcome", "parameter", "parameter_2", "value", "conf", "ci_low", "ci_high"],
+    ].reset_index(drop=True)
+    # NaN bounds count as including 0: nothing says the interaction differs from none
+    data["ci_includes_zero"] = ~((data["ci_low"] > 0) | (data["ci_high"] < 0))
+    outcomes = list(dict.fromkeys(data["outcome"]))
+    params = list(dict.fromkeys([*data["parameter"], *data["parameter_2"]]))
+    rows, cols = params[:-1], params[1:]  # pair (i, j), i < j: row i, column j
+    side = 1.2 + 0.9 * len(cols)
+    fig, axes = _panels(len(outcomes), width=side + 1.8, height=side + 0.8)
+    short = [p.split(".")[-1] for p in params]
+    # one symmetric scale for every panel (S2 is a share of variance): panels compare, and
+    # an estimate that is noise around 0 stays pale instead of filling the colour range
+    values = data["value"].abs()
+    vmax = max(0.1, float(values.max())) if values.notna().any() else 1.0
+    for ax, outcome in zip(axes, outcomes, strict=True):
+        part = data[data["outcome"] == outcome]
+        grid = part.pivot(index="parameter", columns="parameter_2", values="value")
+        grid = grid.reindex(index=rows, columns=cols)
+        lower = np.tril(np.ones(grid.shape, bool), k=-1)  # pairs (i, j) with j <= i
+        sns.heatmap(
+            grid,
+            ax=ax,
+            mask=lower,
+            cmap="vlag",
+            vmin=-vmax,
+            vmax=vmax,
+            square=True,
+            linewidths=0.5,
+            linecolor="white",
+            cbar_kws={"label": "S2 (share of variance)"},
+        )
+        fontsize = 8 if len(cols) <= 6 else 6
+        for row in part.itertuples(index=False):
+            i, j = rows.index(row.parameter), cols.index(row.parameter_2)
+            if row.ci_includes_zero:
+                ax.add_patch(
+                    Rectangle((j, i), 1, 1, fill=False, hatch="///", edgecolor="0.6", lw=0)
+                )
+            if math.isfinite(row.value):
+                ax.text(
+                    j + 0.5,
+                    i + 0.5,
+                    f"{row.value:.2f}",
+                    ha="center",
+                    va="center",
+                    fontsize=fontsize,
+                    color="0.45" if row.ci_includes_zero else "black",
+                    fontweight="normal" if row.ci_includes_zero else "bold",
+                )
+        ax.set_xticks(np.arange(len(cols)) + 0.5, short[1:], rotation=30, ha="right", fontsize=8)
+        ax.set_yticks(np.arange(len(rows)) + 0.5, short[:-1], rotation=0, fontsize=8)
+        ax.grid(False)
+        ax.set_xlabel("second parameter of the pair")
+        ax.set_ylabel("first parameter of the pair")
+        ax.set_title(outcome)
+    level = indices.attrs.get("level", 0.95)
+    fig.suptitle(
+        title or f"Sobol second-order indices S2 (hatched, grey: {level:.0%} CI includes 0)",
+        y=1.0,
+    )
+    fig.tight_layout()
+    return save_figure(fig, path, data)
+
+
 def morris_figure(indices: pd.DataFrame, path: Path, *, title: str | None = None) -> list[Path]:
     """Morris screening: mu* (importance) against sigma (non-linearity, interactions), with CIs."""
     outcomes = list(dict.fromkeys(indices["outcome"]))

@@ -12,8 +12,22 @@ from typing import Any
 import pandas as pd
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+# the permissions a plain open() would give a new file (mkstemp makes it private to its owner)
+FILE_MODE = 0o666 & ~_umask()
+
+
 def write_atomic(path: str | Path, write: Callable[[Path], None]) -> Path:
-    """Write through `write(tmp_path)` into a temp file beside `path`, then rename over it."""
+    """Write through `write(tmp_path)` into a temp file beside `path`, then rename over it.
+
+    The result gets the permissions of any new file (umask), so results stay readable to the
+    group that shares a results folder.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -21,6 +35,7 @@ def write_atomic(path: str | Path, write: Callable[[Path], None]) -> Path:
     tmp_path = Path(tmp)
     try:
         write(tmp_path)
+        os.chmod(tmp_path, FILE_MODE)
         os.replace(tmp_path, path)
     except BaseException:
         tmp_path.unlink(missing_ok=True)

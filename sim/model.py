@@ -500,7 +500,8 @@ class EcosystemModel(mesa.Model):
         return size
 
     def _open_books(self, firms: np.ndarray, products: np.ndarray, sizes: np.ndarray) -> None:
-        """Entrants' capacity, empty input stores, prices at their category's and fresh capital."""
+        """Entrants' capacity, empty input stores, prices at their category's, neutral layer factors
+        and fresh capital."""
         net, supply = self.network, self.supply
         supply.capacity[firms] = sizes * (1.0 + self.scenario.ecosystem.capacity_slack)
         supply.expected_demand[firms] = sizes
@@ -518,6 +519,11 @@ class EcosystemModel(mesa.Model):
         self.price[firms] = price
         self.value_added_per_unit[firms] = va
         self.jobs_per_unit[firms] = jobs_per_va * va
+        # the layers' hooks start neutral: an entrant's technology and digital level are its own
+        # and count from its start (the innovation layer sets the factors from its next step on)
+        self.productivity_factor[firms] = 1.0
+        supply.inventory_factor[firms] = 1.0
+        self.finance.wage_factor[firms] = 1.0
         self.finance.open_firms(firms, price * sizes)
 
     # ------------------------------------------------------------ data collection

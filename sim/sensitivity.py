@@ -561,6 +561,8 @@ def draw_sensitivity(
 
     if (t := read("sobol_indices")) is not None:
         written += gallery.sobol_figure(t, out / "sobol_bars.png")
+        if (t["index"] == "S2").any():  # only with --second-order
+            written += gallery.sobol_s2_figure(t, out / "sobol_s2_heatmap.png")
     if (t := read("morris_indices")) is not None:
         written += gallery.morris_figure(t, out / "morris_scatter.png")
     if (t := read("prcc_indices")) is not None:

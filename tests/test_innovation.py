@@ -492,3 +492,38 @@ def test_matching_and_shared_equipment_raise_innovation_and_commercialization(le
         stat = lambda r, name=name: r.outcomes[name]  # noqa: E731
         assert mean_over(seeds, stat, **{lever: value}) > 1.1 * mean_over(seeds, stat)
     assert min(baseline_run(s, **{lever: value}).outcomes["policy_cost"] for s in seeds) > 0
+
+
+def test_an_entrant_produces_with_neutral_technology_and_digital_factors():
+    """An entrant's technology and digital level are its own and count from its start: in its
+    first month it produces with none of its predecessor's efficiency, wage or inventory factor."""
+    scn = small_scenario(overhead_sigma=0.5, entry_rate=0.5, digital_subsidy=1.0, steps=60)
+    model = sim.EcosystemModel(scn, rng=7)
+    model._adapt = _checked_adapt(model, model._adapt)  # look right after entry
+    checked = inherited = 0
+    for _ in range(scn.steps):
+        dead = ~model.finance.state.alive
+        before = model.productivity_factor.copy(), model.inventory_factor.copy()
+        model.step()
+        entrants = np.flatnonzero(dead & model.finance.state.alive)
+        checked += len(entrants)
+        inherited += np.count_nonzero((before[0][entrants] != 1.0) | (before[1][entrants] != 1.0))
+        for factor in model._factors_after_entry:
+            assert np.all(factor[entrants] == 1.0)
+    model.release()
+    assert checked > 10
+    assert inherited > 0, "some predecessors had factors other than 1 to leave behind"
+
+
+def _checked_adapt(model, adapt):
+    """model._adapt that keeps the firms' factors as entry leaves them."""
+
+    def wrapped(flows):
+        adapt(flows)
+        model._factors_after_entry = (
+            model.productivity_factor.copy(),
+            model.inventory_factor.copy(),
+            model.finance.wage_factor.copy(),
+        )
+
+    return wrapped

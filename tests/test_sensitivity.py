@@ -19,7 +19,9 @@ from typer.testing import CliRunner
 
 from sim.analysis import t_interval
 from sim.cli import app
+from sim.io import write_parquet
 from sim.sensitivity import (
+    draw_sensitivity,
     grid_means,
     morris_indices,
     prcc,
@@ -79,6 +81,65 @@ def test_the_sobol_pipeline_recovers_the_ishigami_indices_within_salibs_interval
     # x1 and x2 clearly matter, x3 only through its interaction with x1
     ranked = top_parameters(result, "sobol", k=3)
     assert list(ranked["parameter"]) == ["x1", "x2", "x3"]
+
+
+@pytest.fixture(scope="module")
+def ishigami_s2() -> pd.DataFrame:
+    """Sobol indices with S2 of two outcomes: Ishigami (x1 and x3 interact) and an additive one."""
+    x = sobol.sample(problem(PI_BOUNDS), 256, calc_second_order=True, seed=7)
+    table = pd.DataFrame(x, columns=list(PI_BOUNDS))
+    table["ishigami"] = Ishigami.evaluate(x)
+    table["additive"] = np.sin(table["x1"]) + 7 * np.sin(table["x2"]) ** 2  # no interaction
+    return sobol_indices(
+        table, PI_BOUNDS, ["ishigami", "additive"], second_order=True, seed=7, point=None
+    )
+
+
+def test_the_s2_heatmap_shows_each_pair_and_marks_those_whose_interval_includes_zero(
+    tmp_path, labelled_figures, ishigami_s2
+):
+    written = draw_sensitivity(tmp_path, tables={"sobol_indices": ishigami_s2})
+    for ext in ("png", "svg", "csv"):
+        assert tmp_path / f"sobol_s2_heatmap.{ext}" in written
+        assert (tmp_path / f"sobol_s2_heatmap.{ext}").stat().st_size > 0
+    assert labelled_figures["sobol_s2_heatmap.png"] == []
+    data = pd.read_csv(tmp_path / "sobol_s2_heatmap.csv")
+    assert {"value", "conf", "ci_low", "ci_high", "ci_includes_zero"} <= set(data.columns)
+    pairs = [("x1", "x2"), ("x1", "x3"), ("x2", "x3")]
+    keys = list(zip(data["outcome"], data["parameter"], data["parameter_2"], strict=True))
+    assert sorted(keys) == sorted((o, a, b) for o in ("ishigami", "additive") for a, b in pairs)
+    s2 = ishigami_s2[ishigami_s2["index"] == "S2"]
+    np.testing.assert_allclose(data["value"], s2["value"])
+    np.testing.assert_allclose(data[["ci_low", "ci_high"]], s2[["ci_low", "ci_high"]])
+    # only the interaction Ishigami has, x1 with x3, is clear of zero; the others are marked
+    marked = data.set_index(["outcome", "parameter", "parameter_2"])["ci_includes_zero"]
+    assert not marked[("ishigami", "x1", "x3")]
+    assert marked.drop(("ishigami", "x1", "x3")).all()
+    # the figure hatches exactly the marked cells (one hatch-filled patch each in the SVG)
+    svg = (tmp_path / "sobol_s2_heatmap.svg").read_text(encoding="utf-8")
+    assert svg.count("fill: url(#h") == int(marked.sum())
+
+
+def test_the_s2_heatmap_is_redrawn_from_the_stored_table_and_only_when_s2_was_computed(
+    tmp_path, ishigami_s2
+):
+    stored = tmp_path / "sensitivity"
+    write_parquet(stored / "sobol_indices.parquet", ishigami_s2)
+    written = draw_sensitivity(stored, tmp_path / "figs")
+    assert tmp_path / "figs" / "sobol_s2_heatmap.png" in written
+    redrawn = pd.read_csv(tmp_path / "figs" / "sobol_s2_heatmap.csv")
+    s2 = ishigami_s2[ishigami_s2["index"] == "S2"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(redrawn[s2.columns.drop("index")], s2.drop(columns="index"))
+
+    first_and_total = ishigami_s2[ishigami_s2["index"] != "S2"]
+    write_parquet(stored / "sobol_indices.parquet", first_and_total)
+    for out, tables in (
+        (tmp_path / "plain_disk", None),
+        (tmp_path / "plain_memory", {"sobol_indices": first_and_total}),
+    ):
+        written = draw_sensitivity(stored, out, tables=tables)
+        assert out / "sobol_bars.png" in written
+        assert not list(out.glob("sobol_s2_heatmap.*"))
 
 
 def test_a_table_that_is_not_a_saltelli_sample_is_refused():
