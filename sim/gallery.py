@@ -664,7 +664,12 @@ def tornado_figure(effects: pd.DataFrame, path: Path, *, title: str | None = Non
 def critical_figure(
     table: pd.DataFrame, path: Path, *, top: int = 40, title: str | None = None
 ) -> list[Path]:
-    """Nodes ranked by the output loss their disruption causes; critical ones (TTS < TTR) in red."""
+    """Nodes ranked by the output loss their disruption causes; critical ones (TTS < TTR) in red.
+
+    Given a node summary (`critical.node_summary`: mean loss over replicates with ci_low /
+    ci_high), the bars are the means with their intervals, red where the node was critical in
+    most replicates, and the time to survive is the median.
+    """
     data = table.sort_values("output_loss_pct", ascending=False).head(top).iloc[::-1]
     labels = (
         data["node"]
@@ -674,17 +679,25 @@ def critical_figure(
     sns.set_theme(**STYLE)
     fig, ax = plt.subplots(figsize=(9, 0.28 * len(data) + 1.6))
     colors = np.where(data["critical"], "#c0392b", "#7f8c8d")
-    ax.barh(np.arange(len(data)), data["output_loss_pct"], color=colors)
-    for i, row in enumerate(data.itertuples(index=False)):
+    xerr = (
+        _err(data["output_loss_pct"], data["ci_low"], data["ci_high"]) if "ci_low" in data else None
+    )
+    ax.barh(np.arange(len(data)), data["output_loss_pct"], color=colors, xerr=xerr, ecolor="0.3")
+    ends = data["output_loss_pct"].to_numpy(float) + (xerr[1] if xerr is not None else 0.0)
+    for i, (row, end) in enumerate(zip(data.itertuples(index=False), ends, strict=True)):
         tts = "held" if not math.isfinite(row.time_to_survive) else f"TTS {row.time_to_survive:g}"
-        ax.text(row.output_loss_pct, i, f"  {tts}", va="center", fontsize=7)
+        ax.text(end, i, f"  {tts}", va="center", fontsize=7)  # beyond the bar and its interval
     ax.set_yticks(np.arange(len(data)), labels, fontsize=7)
-    ax.set_xlabel("cumulative output loss after the disruption (% of counterfactual output)")
+    ax.set_xlabel(
+        "cumulative output loss after the disruption (% of counterfactual output)"
+        + (", mean over replicates with 95 % CI" if xerr is not None else "")
+    )
     ax.set_ylabel("disrupted node")
     ttr = table["ttr_months"].iloc[0] if len(table) else math.nan
     ax.set_title(
         title
-        or f"Critical nodes: loss from disrupting each node alone (red: time to survive < time to recover = {ttr:g} months)",
+        or "Critical nodes: loss from disrupting each node alone (red: time to survive < time to "
+        f"recover = {ttr:g} months{' in most replicates' if xerr is not None else ''})",
         fontsize=10,
     )
     return save_figure(fig, path, data.iloc[::-1])

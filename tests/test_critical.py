@@ -8,13 +8,14 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from scipy import stats
 from test_experiments import write_tiny_scenario
 from typer.testing import CliRunner
 
 import sim
 import sim.runs
 from sim.cli import app
-from sim.critical import critical_experiment
+from sim.critical import critical_experiment, draw_critical, node_summary
 from sim.gallery import firm_table
 from sim.metrics import time_to_recover, time_to_survive
 from sim.scenario import tier_firm_ids
@@ -139,6 +140,9 @@ def test_the_study_writes_its_table_drivers_and_labelled_figures(tiny_critical, 
     _, out, _, result = tiny_critical
     assert result.exit_code == 0, result.output
     assert len(pd.read_csv(out / "critical.csv")) == len(pd.read_parquet(out / "critical.parquet"))
+    nodes = pd.read_csv(out / "critical_nodes.csv")  # one replicate: one row a node, no interval
+    assert len(nodes) == len(pd.read_csv(out / "critical.csv"))
+    assert (nodes["replicates"] == 1).all() and nodes["ci_low"].isna().all()
     drivers = pd.read_csv(out / "critical_drivers.csv")
     assert {"demand_exposed_share", "leaders_exposed"} & set(drivers["feature"])
     assert drivers["spearman_rho"].between(-1, 1).all()
@@ -184,3 +188,54 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path):
     late = cli("critical", str(scenario), "--out", str(out), "--start", "30", "--workers", "0")
     assert late.exit_code == 2 and late.stderr.count("\n") == 1 and "--start 30" in late.stderr
     assert not out.exists()
+
+
+def test_each_node_over_its_replicates_has_a_mean_loss_with_an_interval():
+    """A category is disrupted in every replicate's ecosystem: its mean loss gets a t interval;
+    a top firm exists in one replicate only and gets none."""
+    rows = []
+    for replicate, losses in enumerate(([4.0, 1.0, 0.5], [6.0, 2.0, 0.5], [5.0, 0.0, 0.5])):
+        for node, loss in zip(("raw 1", "component 2", "component 3"), losses, strict=True):
+            kind, node_id = node.split()
+            rows.append((node, kind, int(node_id), replicate, loss, loss > 3, 2.0, 6.0))
+    rows.append(("supplier 40", "supplier", 40, 0, 9.0, True, 1.0, 6.0))
+    table = pd.DataFrame(
+        rows,
+        columns=[
+            "node", "node_type", "node_id", "replicate", "output_loss_pct", "critical",
+            "time_to_survive", "ttr_months",
+        ],
+    )  # fmt: skip
+    nodes = node_summary(table)
+    assert nodes["node"].tolist() == ["supplier 40", "raw 1", "component 2", "component 3"]
+    assert nodes["rank"].tolist() == [1, 2, 3, 4]
+    raw = nodes.set_index("node").loc["raw 1"]
+    assert raw["replicates"] == 3 and raw["output_loss_pct"] == pytest.approx(5.0)
+    half = stats.t.ppf(0.975, 2) * 1.0 / math.sqrt(3)  # sample sd of (4, 6, 5) is 1
+    assert (raw["ci_low"], raw["ci_high"]) == pytest.approx((5.0 - half, 5.0 + half))
+    assert raw["critical_share"] == 1.0
+    same = nodes.set_index("node").loc["component 3"]
+    assert same["ci_low"] == same["ci_high"] == 0.5  # no spread, no width
+    firm = nodes.set_index("node").loc["supplier 40"]
+    assert firm["replicates"] == 1 and math.isnan(firm["ci_low"])
+
+
+def test_the_ranking_with_replicates_draws_each_node_once_with_its_interval(
+    tmp_path, labelled_figures
+):
+    rows = [
+        (f"raw {c}", "raw", c, r, float(c + r), c > 1, 1.0, 3.0, f"p{c}-r{r}")
+        for c in range(3)
+        for r in range(2)
+    ]
+    columns = [
+        "node", "node_type", "node_id", "replicate", "output_loss_pct", "critical",
+        "time_to_survive", "ttr_months", "run_id",
+    ]  # fmt: skip
+    table = pd.DataFrame(rows, columns=columns)
+    written = draw_critical(tmp_path, table=table)  # no stored paths: no triangle
+    drawn = pd.read_csv(tmp_path / "critical_ranking.csv")
+    assert sorted(drawn["node"]) == ["raw 0", "raw 1", "raw 2"]
+    assert {"ci_low", "ci_high", "replicates"} <= set(drawn.columns)
+    assert labelled_figures["critical_ranking.png"] == []
+    assert tmp_path / "critical_ranking.png" in written
