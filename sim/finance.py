@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.network import LEADER, SME, SUPPLIER, shares, span
+from sim.network import LEADER, SME, SUPPLIER, shares
 from sim.scenario import CreditCrunch
 from sim.shocks import intensity
 from sim.supply import DAYS_PER_MONTH, MarketFlows
@@ -111,8 +111,6 @@ class FinanceSystem:
         self._overhead_sigma = np.where(leader, fin.overhead_sigma_leader, fin.overhead_sigma)
         # weight of this month's draw in the AR(1) overhead shock
         self._overhead_innovation = np.sqrt(1.0 - fin.overhead_persistence**2)
-        self._leaders = span(net.firms_of_kind[LEADER])  # a slice: leaders come first
-        self._leader_slots = span(net.slots_of_buyer_kind[LEADER])  # slots never change
         max_days = fin.payment_days * (1.0 + fin.leader_bargaining_power)
         self.ring = int(np.ceil(max(max_days, fin.payment_days) / DAYS_PER_MONTH)) + 2
         net.link_state["owed_seller"] = np.zeros((net.n_links, self.ring))
@@ -226,15 +224,12 @@ class FinanceSystem:
         the runs were found without it, which links are on the leaders' term."""
         net = self.model.network
         n_links = len(buyer)
-        if isinstance(self._leader_slots, slice):
-            # links are sorted by slot and slots by firm: the leaders buy on one run of links,
-            # and usually from smaller firms only
-            first, end = net.link_slot.searchsorted(
-                [self._leader_slots.start, self._leader_slots.stop]
-            ).tolist()
-            if not self._is_leader[net.link_seller[first:end]].any():
-                runs = [(0, first, plain), (first, end, leader), (end, n_links, plain)]
-                return [run for run in runs if run[0] < run[1]], None
+        # the leaders buy on one run of links (network.link_runs), usually from smaller firms only
+        bought = net.link_runs[LEADER]
+        first, end = bought.start, bought.stop
+        if not self._is_leader[net.link_seller[bought]].any():
+            runs = [(0, first, plain), (first, end, leader), (end, n_links, plain)]
+            return [run for run in runs if run[0] < run[1]], None
         stretched = self._stretched(buyer, net.link_seller)
         if n_links == 0:
             return [], stretched
@@ -319,7 +314,7 @@ class FinanceSystem:
         n, ring = net.n_firms, self.ring
 
         # final sales: households pay the leaders at once
-        leaders = self._leaders
+        leaders = net.firm_runs[LEADER]
         sales = model.price[leaders] * flows.output[leaders]
         st.cash[leaders] += sales
         st.sectors["households"] -= float(sales.sum())

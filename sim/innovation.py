@@ -44,7 +44,7 @@ import pandas as pd
 
 from sim.agents import DEAL_OPTIONS, TIER_NAMES, ChainLeader, DealOffers, SpecializedSME
 from sim.certification import CERTIFIED, LITTLE_GIANT, CertificationOffice, raise_base_weights
-from sim.network import LEADER, SME
+from sim.network import LEADER, SME, span
 from sim.scenario import TechObsolescence
 from sim.supply import MarketFlows
 
@@ -90,13 +90,6 @@ DEAL_COLUMNS = {
     "innovation": np.int32,  # -1 when the deal is not about one innovation
     "lag": np.float64,  # months from the innovation to the deal
 }
-
-
-def _span(ids: np.ndarray) -> slice | np.ndarray:
-    """A slice when the ids are consecutive (a view, no copy), else the ids themselves."""
-    if len(ids) and np.array_equal(ids, np.arange(ids[0], ids[0] + len(ids))):
-        return slice(int(ids[0]), int(ids[0]) + len(ids))
-    return ids
 
 
 def _sum(x: np.ndarray, axis: int = 0) -> np.ndarray:
@@ -291,9 +284,9 @@ class InnovationLayer:
         self.does_rd = self.is_sme | self.is_leader
         self.rd_firms = np.flatnonzero(self.does_rd)
         # leaders come first, then SMEs: slices index them without copying (hot monthly paths)
-        self.S = _span(self.smes)
-        self.R = _span(self.rd_firms)
-        self.S_in_R = _span(np.searchsorted(self.rd_firms, self.smes))  # SMEs among the R&D firms
+        self.S = span(self.smes)
+        self.R = span(self.rd_firms)
+        self.S_in_R = span(np.searchsorted(self.rd_firms, self.smes))  # SMEs among the R&D firms
         root = model.seed_seq
         self._root = np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, 0x1A0))
         start = self._rng(-1, 0)

@@ -87,6 +87,16 @@ def _dot(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.multiply(a, b).sum())
 
 
+def _record_groups(net) -> tuple[np.ndarray, np.ndarray]:
+    """0/1 weights of the groups the monthly record sums over (kinds and foreign ownership
+    never change): firms (N, 5) by leaders, SMEs, suppliers, small domestic, domestic; slots
+    (K, 2) by leaders' and SMEs'."""
+    domestic = ~net.foreign
+    firms = [net.kind == t for t in KIND_NAMES] + [(net.kind != LEADER) & domestic, domestic]
+    slots = [net.kind[net.slot_firm] == t for t in (LEADER, SME)]
+    return np.stack(firms, axis=1).astype(float), np.stack(slots, axis=1).astype(float)
+
+
 def _ratio(a: float, b: float) -> float:
     """a / b, NaN when b is not positive (a share of nothing is undefined)."""
     return float(a / b) if b > 0 else np.nan
@@ -205,7 +215,7 @@ class EcosystemModel(mesa.Model):
         self.cum_value_added = np.zeros(net.n_firms)  # per firm, from month `record_from` on
         self.agent_data = agent_data
         self._agent_frames: list[pd.DataFrame] = []
-        self._record_groups: tuple | None = None  # built at the first month's record
+        self._record_groups = _record_groups(net)
 
         # agents: the readable face of every firm, created in bulk; firm_agents[i] is firm i
         self.firm_agents: list[Firm] = []
@@ -544,18 +554,6 @@ class EcosystemModel(mesa.Model):
         )
         if self.month >= self.record_from:
             self.cum_value_added += va
-        if self._record_groups is None:  # kinds and foreign ownership never change
-            domestic = ~net.foreign
-            self._record_groups = (
-                np.stack(
-                    [net.kind == t for t in KIND_NAMES]
-                    + [(net.kind != LEADER) & domestic, domestic],
-                    axis=1,
-                ).astype(float),
-                np.stack([net.kind[net.slot_firm] == t for t in (LEADER, SME)], axis=1).astype(
-                    float
-                ),
-            )
         firm_groups, slot_groups = self._record_groups
         # per group of firms (leaders, SMEs, suppliers, small domestic, domestic) and of slots
         # (leaders', SMEs'): the sums of these firm and slot quantities, in one product each

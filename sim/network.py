@@ -56,6 +56,7 @@ class ProductionNetwork:
         self._sellers_index: list[np.ndarray] | None = None  # firms by product, built on demand
         self._slots_index: list[np.ndarray] | None = None  # slots by product, built on demand
         self._link_runs_of: np.ndarray | None = None  # the link_slot array link_runs belong to
+        self._seller_kinds_of: np.ndarray | None = None  # the link_seller array indexed by kind
         self.reindex()
 
     # ------------------------------------------------------------ structure
@@ -76,19 +77,13 @@ class ProductionNetwork:
         return len(self.link_slot)
 
     def reindex(self) -> None:
-        """Build the index sets: those of firms and slots (kinds and slots never change), and
-        those of links (built again lazily when the links change, many times a run)."""
+        """Build the index sets of firms and slots (kinds and slots never change); those of links
+        are built lazily, again whenever the links have changed (many times a run)."""
         buyer_kind = self.kind[self.slot_firm]
         self.firms_of_kind = {t: np.flatnonzero(self.kind == t) for t in KIND_NAMES}
         self.slots_of_buyer_kind = {t: np.flatnonzero(buyer_kind == t) for t in KIND_NAMES}
         # firms are numbered tier by tier and slots by firm, so each tier's firms and slots are
         # one run; links being sorted by slot, so are each tier's links as buyers
-        runs = all(
-            len(s) == 0 or s[-1] - s[0] + 1 == len(s)
-            for index in (self.firms_of_kind, self.slots_of_buyer_kind)
-            for s in index.values()
-        )
-        assert runs, "firms must be numbered tier by tier (leaders, SMEs, suppliers)"
         self.firm_runs = {t: _run(f) for t, f in self.firms_of_kind.items()}
         self.slot_runs = {t: _run(s) for t, s in self.slots_of_buyer_kind.items()}
         # per tier: where each of its buyers' slots start (slot_firm is sorted, so each firm's
@@ -101,35 +96,22 @@ class ProductionNetwork:
             new_owner[1:] = owners[1:] != owners[:-1]
             starts = np.flatnonzero(new_owner)
             self._tier_slot_owners[t] = (starts, owners[starts] - self.firm_runs[t].start)
-        self._reindex_links()
+        self._link_runs_of = self._seller_kinds_of = None  # links are indexed again at next use
 
     @property
     def links_of_buyer_kind(self) -> dict[int, np.ndarray]:
-        """Links by the kind of their buyer (indexed again when the links have changed)."""
-        if not self._links_indexed():
-            self._reindex_links()
-        return self._links_of_buyer_kind
+        """Links by the kind of their buyer, as ids (see link_runs for the runs themselves)."""
+        return {t: np.arange(run.start, run.stop) for t, run in self.link_runs.items()}
 
     @property
     def links_of_seller_kind(self) -> dict[int, np.ndarray]:
-        """Links by the kind of their seller (indexed again when the links have changed)."""
-        if not self._links_indexed():
-            self._reindex_links()
+        """Links by the kind of their seller; add_links and remove_links replace the link
+        arrays, so this is indexed again at the next use, once for several changes."""
+        if self._seller_kinds_of is not self.link_seller:
+            self._seller_kinds_of = self.link_seller
+            kind = self.kind[self.link_seller]
+            self._links_of_seller_kind = {t: (kind == t).nonzero()[0] for t in KIND_NAMES}
         return self._links_of_seller_kind
-
-    def _links_indexed(self) -> bool:
-        slot, seller = self._indexed_links
-        return slot is self.link_slot and seller is self.link_seller
-
-    def _reindex_links(self) -> None:
-        """The index sets of links by buyer kind and seller kind; add_links and remove_links
-        replace the link arrays, so these are rebuilt at the next use, once for several changes."""
-        self._indexed_links = (self.link_slot, self.link_seller)
-        self._links_of_buyer_kind = {
-            t: np.arange(run.start, run.stop) for t, run in self.link_runs.items()
-        }
-        link_seller_kind = self.kind[self.link_seller]
-        self._links_of_seller_kind = {t: (link_seller_kind == t).nonzero()[0] for t in KIND_NAMES}
 
     @property
     def link_runs(self) -> dict[int, slice]:
@@ -312,8 +294,11 @@ _ROW_DTYPES: dict[int, np.dtype] = {}
 
 
 def _run(ids: np.ndarray) -> slice:
-    """The slice of consecutive ids (empty at 0 when there are none)."""
-    return slice(int(ids[0]), int(ids[-1]) + 1) if len(ids) else slice(0, 0)
+    """The slice of sorted ids that must be consecutive (empty at 0 when there are none)."""
+    if len(ids) == 0:
+        return slice(0, 0)
+    assert ids[-1] - ids[0] + 1 == len(ids), "firms must be numbered tier by tier"
+    return slice(int(ids[0]), int(ids[-1]) + 1)
 
 
 def span(ids: np.ndarray) -> slice | np.ndarray:

@@ -167,11 +167,12 @@ def clear_market(
     ration = RATIONING[rules.rationing]
     for tier in (SUPPLIER, SME, LEADER):
         f, s = firm_run[tier], slot_run[tier]
+        buys_inputs = s.start != s.stop
         made = np.minimum(demand[f], effective_capacity[f])
-        if s.start != s.stop:  # the Leontief limit of input inventories
+        if buys_inputs:  # the Leontief limit of input inventories
             made = np.minimum(made, net.min_per_buyer_of_tier(tier, state.inventory[s] / coef[s]))
         output[f] = np.maximum(made, 0.0)
-        if s.start != s.stop:
+        if buys_inputs:
             used = coef[s] * output[net.slot_firm[s]]
             slot_used[s] = used
             state.inventory[s] = np.maximum(state.inventory[s] - used, 0.0)
@@ -257,7 +258,7 @@ def steady_state_demand(net: ProductionNetwork, final_demand: np.ndarray) -> np.
         firms = net.firms_of_kind[tier]
         if tier != LEADER:
             demand[firms] = net.per_seller(link_order)[firms]
-        links = net.links_of_buyer_kind[tier]
+        links = net.link_runs[tier]
         slot = net.link_slot[links]
         link_order[links] = (
             net.link_weight[links] * net.slot_coef[slot] * demand[net.slot_firm[slot]]
