@@ -33,7 +33,7 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix sim tests benchmarks
 
 docs: $(STAMP)
-	$(BIN)/python -m sim.docs docs/ODD.md
+	$(BIN)/python -m sim.scenario.docs docs/ODD.md
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_scale.py

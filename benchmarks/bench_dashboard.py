@@ -7,7 +7,7 @@ figures and to encode them as PNG (what the page sends), and the outcome table; 
 median and the slowest month. The network figure is redrawn only when a firm's status
 changes, so the figures are timed both with and without it. Last, the same months are
 drawn the way the page draws them: all figures of a month sent at once to the two worker
-processes of sim.dashboard.render (wall time per month). Target (issue 7): a step is drawn
+processes of sim.views.dashboard.render (wall time per month). Target (issue 7): a step is drawn
 in well under a second.
 """
 
@@ -19,9 +19,9 @@ import statistics
 import time
 from pathlib import Path
 
-from sim.dashboard import views
-from sim.dashboard.render import Renderer
-from sim.dashboard.session import settings_from_file, start_run
+from sim.views.dashboard import views
+from sim.views.dashboard.render import Renderer
+from sim.views.dashboard.session import settings_from_file, start_run
 
 REPO = Path(__file__).resolve().parent.parent
 

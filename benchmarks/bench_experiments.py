@@ -40,8 +40,8 @@ def throughput(
     CPU per run hardly depends on other processes: it shows an executor's overhead; the
     workers' own CPU per run (all threads of the worker process) shows what it costs there.
     """
-    from sim.experiments import experiment_from_scenarios, run_experiment
-    from sim.runstore import read_run_record
+    from sim.experiments.designs import experiment_from_scenarios, run_experiment
+    from sim.experiments.runstore import read_run_record
 
     exp = experiment_from_scenarios([BASELINE], runs, seed=1, steps=steps, name="bench")
     with tempfile.TemporaryDirectory() as tmp:
@@ -71,8 +71,8 @@ def memory_probe(runs: int, steps: int) -> list[tuple[int, float]]:
     """In a worker process: run the sweep task function `runs` times; RSS (MB) along the way."""
     import psutil
 
-    from sim.experiments import experiment_from_scenarios
-    from sim.runstore import execute_run, tasks_for
+    from sim.experiments.designs import experiment_from_scenarios
+    from sim.experiments.runstore import execute_run, tasks_for
 
     exp = experiment_from_scenarios([BASELINE], runs, seed=2, steps=steps, name="memory")
     proc = psutil.Process()

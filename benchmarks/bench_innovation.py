@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 import sim
-from sim.innovation import InnovationLayer
+from sim.ecosystem.innovation import InnovationLayer
 
 REPO = Path(__file__).resolve().parents[1]
 LAYER_STEP = InnovationLayer.step

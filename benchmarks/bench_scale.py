@@ -182,10 +182,10 @@ def month_breakdown(n_firms: int = 10_000, steps: int = 120) -> None:
     """Where a month goes in the whole model (methods timed by wrapping them)."""
     from collections import defaultdict
 
-    import sim.finance
-    import sim.innovation
-    import sim.model
-    import sim.network
+    import sim.ecosystem.finance
+    import sim.ecosystem.innovation
+    import sim.ecosystem.model
+    import sim.ecosystem.network
 
     spent: dict[str, float] = defaultdict(float)
 
@@ -205,7 +205,7 @@ def month_breakdown(n_firms: int = 10_000, steps: int = 120) -> None:
         undo.append((owner, name, real))
 
     undo: list = []
-    timed(sim.model, "clear_market", "supply.clear_market")
+    timed(sim.ecosystem.model, "clear_market", "supply.clear_market")
     for name in (
         "_adapt",
         "_record",
@@ -214,12 +214,12 @@ def month_breakdown(n_firms: int = 10_000, steps: int = 120) -> None:
         "_start_firm",
         "_drop_settled_links_of_exited_firms",
     ):
-        timed(sim.model.EcosystemModel, name, f"model.{name}")
-    timed(sim.finance.FinanceSystem, "settle", "finance.settle")
-    timed(sim.finance.FinanceSystem, "_liquidate", "finance._liquidate")
-    timed(sim.innovation.InnovationLayer, "step", "innovation.step")
+        timed(sim.ecosystem.model.EcosystemModel, name, f"model.{name}")
+    timed(sim.ecosystem.finance.FinanceSystem, "settle", "finance.settle")
+    timed(sim.ecosystem.finance.FinanceSystem, "_liquidate", "finance._liquidate")
+    timed(sim.ecosystem.innovation.InnovationLayer, "step", "innovation.step")
     for name in ("add_links", "remove_links"):
-        timed(sim.network.ProductionNetwork, name, f"network.{name}")
+        timed(sim.ecosystem.network.ProductionNetwork, name, f"network.{name}")
     try:
         model = sim.EcosystemModel(scaled(n_firms, steps), rng=0)
         t = time.perf_counter()

@@ -83,10 +83,10 @@ def run(
     ] = False,
 ) -> None:
     """Run one scenario and its paired no-shock counterfactual; print and write the outcomes."""
+    from sim.experiments.runs import run_scenario
     from sim.io import write_json, write_parquet, write_text
-    from sim.plots import output_vs_counterfactual
-    from sim.runs import run_scenario
     from sim.scenario import load_scenario, with_steps
+    from sim.views.plots import output_vs_counterfactual
 
     scn = load_scenario(scenario, parse_overrides(set_))
     scn = with_steps(scn, steps, str(scenario), "--steps")  # refused if it ends before a shock
@@ -133,8 +133,8 @@ def schema() -> None:
 
 def _run_and_report(exp, out: Path | None, workers, dask, fresh: bool, method: str) -> None:
     """Run (or resume) an experiment; print the comparison if it is one; exit 1 on failed runs."""
-    from sim.compare import comparison_report, comparison_table, is_comparison
-    from sim.experiments import run_experiment
+    from sim.experiments.compare import comparison_report, comparison_table, is_comparison
+    from sim.experiments.designs import run_experiment
 
     out = out or Path("results") / exp.name
     try:
@@ -213,7 +213,7 @@ def sweep(
     ] = None,
 ) -> None:
     """Run an experiment file. Re-running the same command resumes: finished runs are kept."""
-    from sim.experiments import load_experiment
+    from sim.experiments.designs import load_experiment
 
     exp = load_experiment(experiment, seed=seed)
     _run_and_report(exp, out, workers, dask, fresh, "t")
@@ -249,7 +249,7 @@ def compare(
     fresh: FreshOption = False,
 ) -> None:
     """Run each scenario --reps times with common random numbers; paired differences against the first."""
-    from sim.experiments import experiment_from_scenarios
+    from sim.experiments.designs import experiment_from_scenarios
     from sim.scenario import load_scenario, with_steps
 
     if len(scenarios) < 2:
@@ -304,8 +304,8 @@ def sensitivity(
     ] = 0.95,
 ) -> None:
     """Run (or resume) a design, then sensitivity indices with confidence intervals, tables and figures."""
-    from sim.experiments import load_experiment
-    from sim.sensitivity import check_request, report_tables, run_sensitivity
+    from sim.experiments.designs import load_experiment
+    from sim.studies.sensitivity import check_request, report_tables, run_sensitivity
 
     exp = load_experiment(experiment, seed=seed, samples=samples)
     check_request(exp, second_order)
@@ -365,7 +365,8 @@ def critical(
     """Disrupt each category and each top-k firm alone; rank nodes by output loss, flag TTS < TTR."""
     import pandas as pd
 
-    from sim.critical import (
+    from sim.scenario import load_scenario
+    from sim.studies.critical import (
         critical_experiment,
         criticality_table,
         draw_critical,
@@ -373,7 +374,6 @@ def critical(
         summary_lines,
         write_critical,
     )
-    from sim.scenario import load_scenario
 
     scn = load_scenario(scenario, parse_overrides(set_))
     exp = critical_experiment(
@@ -426,7 +426,7 @@ def plot(
     ] = None,
 ) -> None:
     """Redraw the figures of stored results without running the model again (PNG, SVG and CSV)."""
-    from sim.gallery import redraw
+    from sim.views.gallery import redraw
 
     written = redraw(results_dir, out)
     for path in written:
@@ -456,7 +456,7 @@ def validate(
     ] = None,
 ) -> None:
     """Run every check of DESIGN section 10 against published results; exit 1 if one fails."""
-    from sim.validation import rich_table, run_validation, select_checks, write_report
+    from sim.studies.validation import rich_table, run_validation, select_checks, write_report
 
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {out}: exists and is not a folder")
@@ -492,7 +492,7 @@ def dashboard(
     ] = "127.0.0.1",
 ) -> None:
     """Serve the interactive dashboard (Solara) for exploring a scenario month by month."""
-    from sim.dashboard.server import serve
+    from sim.views.dashboard.server import serve
 
     serve(scenario, host=host, port=port)
 

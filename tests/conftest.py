@@ -53,16 +53,16 @@ def scenario_factory():
 
 @pytest.fixture
 def labelled_figures(monkeypatch):
-    """Every figure saved through sim.plots.save_figure, by file name, with what is missing from it.
+    """Every figure saved through sim.views.plots.save_figure, by file name, with what is missing from it.
 
     A figure passes when each visible panel has both axis labels, it has a title (its
     own or the figure's) and the data written beside it is not empty.
     """
-    import sim.gallery
-    import sim.plots
+    import sim.views.gallery
+    import sim.views.plots
 
     problems: dict[str, list[str]] = {}
-    real = sim.plots.save_figure
+    real = sim.views.plots.save_figure
 
     def checked(fig, path, data):
         missing = []
@@ -79,6 +79,6 @@ def labelled_figures(monkeypatch):
         problems[Path(path).name] = missing
         return real(fig, path, data)
 
-    monkeypatch.setattr(sim.plots, "save_figure", checked)
-    monkeypatch.setattr(sim.gallery, "save_figure", checked)
+    monkeypatch.setattr(sim.views.plots, "save_figure", checked)
+    monkeypatch.setattr(sim.views.gallery, "save_figure", checked)
     return problems

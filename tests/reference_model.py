@@ -1,6 +1,6 @@
 """The oracle: one month of the supply rules, firm by firm and link by link.
 
-Written from the rules as documented in `sim/supply.py` (module and function
+Written from the rules as documented in `sim/ecosystem/supply.py` (module and function
 docstrings), in plain Python loops over lists, with no numpy vectorization, so that a
 slip in the vectorized code (a wrong index, an aggregation over the wrong axis, a tier
 done in the wrong order) shows up as a disagreement. It is slow on purpose: clarity

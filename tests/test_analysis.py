@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from sim.analysis import mean_ci, measured_outcomes, paired_differences
+from sim.analysis.statistics import mean_ci, measured_outcomes, paired_differences
 
 TRUE_EFFECT = 1.5
 

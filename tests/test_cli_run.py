@@ -14,13 +14,13 @@ import pytest
 from conftest import REPO, SCENARIOS
 from typer.testing import CliRunner
 
-from sim.agents import TIER_NAMES
+from sim.analysis.outcomes import INNOVATION_OUTCOMES, OUTCOME_NAMES
 from sim.cli import app
-from sim.metrics import INNOVATION_OUTCOMES, OUTCOME_NAMES
+from sim.ecosystem.agents import TIER_NAMES
 
 STEPS = "40"
 # outcomes of layers that are not built yet must be NaN, never a silent 0
-LAYER_OUTCOMES = {"sim.innovation": INNOVATION_OUTCOMES}
+LAYER_OUTCOMES = {"sim.ecosystem.innovation": INNOVATION_OUTCOMES}
 PRODUCTION_OUTCOMES = (
     "output_loss_pct",
     "peak_drop_pct",

@@ -13,11 +13,11 @@ import pytest
 from conftest import SCENARIOS, small_scenario
 
 import sim
-import sim.model
-from sim import supply
-from sim.agents import ChainLeader, SpecializedSME, Supplier
-from sim.network import LEADER, SME, SUPPLIER
-from sim.shocks import intensity
+import sim.ecosystem.model
+from sim.ecosystem import supply
+from sim.ecosystem.agents import ChainLeader, SpecializedSME, Supplier
+from sim.ecosystem.network import LEADER, SME, SUPPLIER
+from sim.ecosystem.shocks import intensity
 
 SEEDS = range(6)  # replicates for comparisons of means
 
@@ -77,7 +77,7 @@ class MarketLog:
             )
             return flows
 
-        monkeypatch.setattr(sim.model, "clear_market", clear_market)
+        monkeypatch.setattr(sim.ecosystem.model, "clear_market", clear_market)
 
 
 # ---------------------------------------------------------------- goods accounting

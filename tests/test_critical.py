@@ -13,12 +13,12 @@ from test_experiments import write_tiny_scenario
 from typer.testing import CliRunner
 
 import sim
-import sim.runs
+import sim.experiments.runs
+from sim.analysis.outcomes import time_to_recover, time_to_survive
 from sim.cli import app
-from sim.critical import critical_experiment, draw_critical, node_summary
-from sim.gallery import firm_table
-from sim.metrics import time_to_recover, time_to_survive
 from sim.scenario import tier_firm_ids
+from sim.studies.critical import critical_experiment, draw_critical, node_summary
+from sim.views.gallery import firm_table
 
 START, TTR, TOP_K = 10, 4, 3
 
@@ -159,7 +159,7 @@ def test_running_it_again_resumes_without_running_any_node_again(tiny_critical, 
     _, out, args, result = tiny_critical
     assert result.exit_code == 0
     calls = []
-    monkeypatch.setattr(sim.runs, "run_scenario", lambda *a, **k: calls.append(a))
+    monkeypatch.setattr(sim.experiments.runs, "run_scenario", lambda *a, **k: calls.append(a))
     again = cli(*args)
     assert again.exit_code == 0, again.output
     assert calls == []

@@ -16,9 +16,16 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import sim
-from sim.dashboard import controls, views
-from sim.dashboard.controls import NO_SHOCK, ControlError, lever_specs, parse_value, shock_specs
-from sim.dashboard.session import (
+from sim.scenario import Policy
+from sim.views.dashboard import controls, views
+from sim.views.dashboard.controls import (
+    NO_SHOCK,
+    ControlError,
+    lever_specs,
+    parse_value,
+    shock_specs,
+)
+from sim.views.dashboard.session import (
     RESILIENCE_ROWS,
     build_scenario,
     bundled_scenarios,
@@ -27,7 +34,6 @@ from sim.dashboard.session import (
     start_run,
     switch_shock_type,
 )
-from sim.scenario import Policy
 
 
 @pytest.fixture
@@ -356,7 +362,7 @@ def test_the_network_is_laid_out_in_tiers_leaders_on_top(small_file):
 
 def test_dashboard_command_serves_on_loopback_by_default(monkeypatch):
     from sim import cli
-    from sim.dashboard import server
+    from sim.views.dashboard import server
 
     calls = []
     monkeypatch.setattr(server, "run_solara", lambda host, port: calls.append((host, port)))
@@ -367,7 +373,7 @@ def test_dashboard_command_serves_on_loopback_by_default(monkeypatch):
 
 def test_dashboard_command_refuses_a_bad_scenario_in_one_line_before_serving(tmp_path, monkeypatch):
     from sim import cli
-    from sim.dashboard import server
+    from sim.views.dashboard import server
 
     started = []
     monkeypatch.setattr(server, "run_solara", lambda host, port: started.append(port))

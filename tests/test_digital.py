@@ -13,9 +13,9 @@ import pytest
 from conftest import small_scenario
 
 import sim
-from sim.metrics import loss_pct, peak_drop_pct
-from sim.network import SME
-from sim.supply import DAYS_PER_MONTH
+from sim.analysis.outcomes import loss_pct, peak_drop_pct
+from sim.ecosystem.network import SME
+from sim.ecosystem.supply import DAYS_PER_MONTH
 
 DISRUPTION = [
     {

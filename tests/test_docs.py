@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from sim.docs import documented_fields, schema_fields
+from sim.scenario.docs import documented_fields, schema_fields
 
 ODD = Path(__file__).resolve().parents[1] / "docs" / "ODD.md"
 
@@ -11,8 +11,8 @@ def test_every_scenario_field_is_documented_and_no_stale_field_remains():
     documented = documented_fields(ODD.read_text(encoding="utf-8"))
     schema = schema_fields()
     missing, stale = schema - documented, documented - schema
-    assert not missing, f"add to docs/ODD.md (python -m sim.docs): {sorted(missing)}"
-    assert not stale, f"remove from docs/ODD.md (python -m sim.docs): {sorted(stale)}"
+    assert not missing, f"add to docs/ODD.md (python -m sim.scenario.docs): {sorted(missing)}"
+    assert not stale, f"remove from docs/ODD.md (python -m sim.scenario.docs): {sorted(stale)}"
 
 
 def test_the_check_notices_a_missing_row():

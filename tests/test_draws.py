@@ -1,4 +1,4 @@
-"""sim.draws gives what numpy.random.Generator.choice gives, draw for draw.
+"""sim.ecosystem.draws gives what numpy.random.Generator.choice gives, draw for draw.
 
 Entry and re-sourcing use these instead of Generator.choice (whose argument checks cost more
 than the draw); a run's numbers must not depend on which of the two was called, so each
@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.draws import cdf_pick, normalized_cdf, sample, weighted_pick
+from sim.ecosystem.draws import cdf_pick, normalized_cdf, sample, weighted_pick
 
 
 def twin_generators(seed: int) -> tuple[np.random.Generator, np.random.Generator]:

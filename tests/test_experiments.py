@@ -18,9 +18,9 @@ import yaml
 from typer.testing import CliRunner
 
 import sim
-import sim.runs
+import sim.experiments.runs
 from sim.cli import app
-from sim.experiments import load_experiment, run_experiment
+from sim.experiments.designs import load_experiment, run_experiment
 
 REPO = Path(__file__).resolve().parent.parent
 TINY_ECOSYSTEM = {
@@ -317,9 +317,11 @@ def test_re_running_resumes_without_running_finished_runs_again(tmp_path, monkey
     (out / "outcomes.parquet").unlink()
 
     calls = []
-    real = sim.runs.run_scenario
+    real = sim.experiments.runs.run_scenario
     monkeypatch.setattr(
-        sim.runs, "run_scenario", lambda scn, seed: calls.append(seed) or real(scn, seed=seed)
+        sim.experiments.runs,
+        "run_scenario",
+        lambda scn, seed: calls.append(seed) or real(scn, seed=seed),
     )
     second = run_experiment(exp, out, workers=0, progress=False)
     assert len(calls) == 2
@@ -367,14 +369,14 @@ def test_a_failing_run_is_recorded_and_the_others_go_on(tmp_path, monkeypatch):
     path = write_experiment(tmp_path, GRID)
     exp = load_experiment(path)
     bad_seed = exp.seeds[1]
-    real = sim.runs.run_scenario
+    real = sim.experiments.runs.run_scenario
 
     def flaky(scn, seed):
         if seed == bad_seed and scn.policy.standardization == 1.0:
             raise FloatingPointError("synthetic failure")
         return real(scn, seed=seed)
 
-    monkeypatch.setattr(sim.runs, "run_scenario", flaky)
+    monkeypatch.setattr(sim.experiments.runs, "run_scenario", flaky)
     out = tmp_path / "out"
     result = cli("sweep", str(path), "--out", str(out), "--workers", "0")
     assert result.exit_code == 1
@@ -397,7 +399,9 @@ def test_a_failing_run_is_recorded_and_the_others_go_on(tmp_path, monkeypatch):
     # the failed runs are run again on the next attempt; the others are not
     calls = []
     monkeypatch.setattr(
-        sim.runs, "run_scenario", lambda scn, seed: calls.append(seed) or real(scn, seed=seed)
+        sim.experiments.runs,
+        "run_scenario",
+        lambda scn, seed: calls.append(seed) or real(scn, seed=seed),
     )
     assert cli("sweep", str(path), "--out", str(out), "--workers", "0").exit_code == 0
     assert calls == [bad_seed, bad_seed]

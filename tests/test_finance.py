@@ -8,9 +8,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sim
-from sim.finance import FinanceSystem
-from sim.network import LEADER
-from sim.supply import DAYS_PER_MONTH
+from sim.ecosystem.finance import FinanceSystem
+from sim.ecosystem.network import LEADER
+from sim.ecosystem.supply import DAYS_PER_MONTH
 
 
 def small_scenario(**params):

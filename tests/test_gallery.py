@@ -14,9 +14,9 @@ from test_experiments import write_experiment, write_tiny_scenario
 from typer.testing import CliRunner
 
 import sim
+from sim.analysis.outcomes import resilience_triangle
 from sim.cli import app
-from sim.gallery import resilience_triangle_figure, tail_exponent
-from sim.metrics import resilience_triangle
+from sim.views.gallery import resilience_triangle_figure, tail_exponent
 
 
 def cli(*args: str):
@@ -132,7 +132,7 @@ def test_plot_exits_2_with_one_line_when_there_is_nothing_to_draw(tmp_path, make
 def test_index_figures_draw_intervals_at_the_bounds_or_missing_their_estimate(
     tmp_path, labelled_figures
 ):
-    from sim.gallery import morris_figure, prcc_figure
+    from sim.views.gallery import morris_figure, prcc_figure
 
     prcc_table = pd.DataFrame(
         {

@@ -18,12 +18,12 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import sim
-from sim.agents import DEAL_OPTIONS, ChainLeader, DealOffers
-from sim.certification import CERTIFIED
+from sim.analysis.outcomes import INNOVATION_OUTCOMES, OUTCOME_NAMES
 from sim.cli import app
-from sim.innovation import DEAL_COLUMNS, INNOVATION_SERIES, TECH_DEALS, InnovationLayer
-from sim.metrics import INNOVATION_OUTCOMES, OUTCOME_NAMES
-from sim.network import LEADER, SME
+from sim.ecosystem.agents import DEAL_OPTIONS, ChainLeader, DealOffers
+from sim.ecosystem.innovation import DEAL_COLUMNS, INNOVATION_SERIES, TECH_DEALS, InnovationLayer
+from sim.ecosystem.innovation.certification import CERTIFIED
+from sim.ecosystem.network import LEADER, SME
 
 FISCAL_LEVERS = {
     "shared_equipment": 0.6,

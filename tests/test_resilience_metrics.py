@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pytest
 
-from sim.metrics import resilience_triangle, time_to_recover, time_to_survive
+from sim.analysis.outcomes import resilience_triangle, time_to_recover, time_to_survive
 
 CF = np.full(20, 100.0)
 

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 import sim
 from sim.cli import app
 from sim.errors import InputError
-from sim.experiments import load_experiment
+from sim.experiments.designs import load_experiment
 
 CUTOFF = SCENARIOS / "foreign_cutoff.yaml"  # its shock starts in month 24
 

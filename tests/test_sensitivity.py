@@ -17,10 +17,10 @@ from SALib.sample import latin, morris, sobol
 from SALib.test_functions import Ishigami
 from typer.testing import CliRunner
 
-from sim.analysis import t_interval
+from sim.analysis.statistics import t_interval
 from sim.cli import app
 from sim.io import write_parquet
-from sim.sensitivity import (
+from sim.studies.sensitivity import (
     draw_sensitivity,
     grid_means,
     morris_indices,

@@ -20,10 +20,10 @@ from hypothesis import strategies as st
 from reference_model import Month, ReferenceEconomy, link_table
 
 import sim
-import sim.model
-from sim import supply
-from sim.innovation import InnovationLayer
-from sim.network import ProductionNetwork
+import sim.ecosystem.model
+from sim.ecosystem import supply
+from sim.ecosystem.innovation import InnovationLayer
+from sim.ecosystem.network import ProductionNetwork
 
 RTOL = 1e-12
 
@@ -53,7 +53,7 @@ def _largest(*arrays) -> float:
 class OracleSpy:
     """Intercepts the model's calls into the supply rules and checks each against the oracle.
 
-    The functions wrapped are whatever `sim.supply` / `ProductionNetwork` hold when the spy
+    The functions wrapped are whatever `sim.ecosystem.supply` / `ProductionNetwork` hold when the spy
     is created, so a test can plant a deliberately wrong rule first and watch it fail.
     """
 
@@ -160,10 +160,10 @@ class OracleSpy:
             return self.model.network
 
         self.model: sim.EcosystemModel | None = None
-        monkeypatch.setattr(sim.model, "clear_market", clear_market)
-        monkeypatch.setattr(sim.model, "reweight_orders", reweight_orders)
-        monkeypatch.setattr(sim.model, "searches_due", searches_due)
-        monkeypatch.setattr(sim.model, "adjust_capacity", adjust_capacity)
+        monkeypatch.setattr(sim.ecosystem.model, "clear_market", clear_market)
+        monkeypatch.setattr(sim.ecosystem.model, "reweight_orders", reweight_orders)
+        monkeypatch.setattr(sim.ecosystem.model, "searches_due", searches_due)
+        monkeypatch.setattr(sim.ecosystem.model, "adjust_capacity", adjust_capacity)
         monkeypatch.setattr(ProductionNetwork, "add_links", add_links)
 
     def run(self, scn: sim.Scenario, seed: int) -> sim.EcosystemModel:

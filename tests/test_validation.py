@@ -1,6 +1,6 @@
-"""Validation against published results (DESIGN section 10): the checks of sim/validation.py.
+"""Validation against published results (DESIGN section 10): the checks of sim/studies/validation.py.
 
-The checks are defined once, in sim.validation.CHECKS; these tests run the same definitions at
+The checks are defined once, in sim.studies.validation.CHECKS; these tests run the same definitions at
 fewer replicates. The cheap, clear-cut ones run by default; the ones that need many replicates
 (small effects, pooled shares) are slow. `rongtong validate` runs all of them at 30 replicates.
 """
@@ -15,8 +15,8 @@ import pytest
 from scipy import stats
 from typer.testing import CliRunner
 
-from sim import validation as v
 from sim.cli import app
+from sim.studies import validation as v
 
 # replicates per check in the test suite, and whether it runs by default (fast) or is slow
 REPS = {

@@ -25,13 +25,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.network import LEADER, SME, SUPPLIER, shares
+from sim.ecosystem.network import LEADER, SME, SUPPLIER, shares
+from sim.ecosystem.shocks import intensity
+from sim.ecosystem.supply import DAYS_PER_MONTH, MarketFlows
 from sim.scenario import CreditCrunch
-from sim.shocks import intensity
-from sim.supply import DAYS_PER_MONTH, MarketFlows
 
 if TYPE_CHECKING:
-    from sim.model import EcosystemModel
+    from sim.ecosystem.model import EcosystemModel
 
 SECTORS = ("households", "bank", "government", "outside")
 MONTH_FIGURES = (

@@ -14,15 +14,14 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from sim.agents import ChainLeader, Firm, SpecializedSME, Supplier
-from sim.draws import cdf_pick, normalized_cdf, sample
-from sim.finance import MONTH_FIGURES, FinanceSystem
-from sim.innovation import INNOVATION_SERIES, InnovationLayer
-from sim.metrics import StepRecorder
-from sim.network import KIND_NAMES, LEADER, SME, SUPPLIER, generate_network
-from sim.scenario import Scenario, scenario_from_flat
-from sim.shocks import ShockSchedule
-from sim.supply import (
+from sim.ecosystem.agents import ChainLeader, Firm, SpecializedSME, Supplier
+from sim.ecosystem.draws import cdf_pick, normalized_cdf, sample
+from sim.ecosystem.finance import MONTH_FIGURES, FinanceSystem
+from sim.ecosystem.innovation import INNOVATION_SERIES, InnovationLayer
+from sim.ecosystem.network import KIND_NAMES, LEADER, SME, SUPPLIER, generate_network
+from sim.ecosystem.recording import StepRecorder
+from sim.ecosystem.shocks import ShockSchedule
+from sim.ecosystem.supply import (
     DAYS_PER_MONTH,
     MarketFlows,
     SupplyRules,
@@ -33,6 +32,7 @@ from sim.supply import (
     searches_due,
     steady_state_demand,
 )
+from sim.scenario import Scenario, scenario_from_flat
 
 # independent random streams, so a shock never shifts the draws of another process
 STREAMS = ("network", "shock_targets", "demand", "productivity", "decisions", "costs")

@@ -1,6 +1,6 @@
 """Generated parts of docs/ODD.md: the parameter table, built from the scenario schema.
 
-`python -m sim.docs` rewrites the table between its markers; tests/test_docs.py fails
+`python -m sim.scenario.docs` rewrites the table between its markers; tests/test_docs.py fails
 when the table and the schema disagree, so the documentation cannot drift.
 """
 

@@ -7,7 +7,7 @@ at the mean of its replicates. Outcomes that are not finite in every point (e.g.
 to recover that is censored because output never recovered) or that do not vary are
 left out and listed in the result's `attrs["skipped"]`, never silently zero-filled.
 
-`rongtong sensitivity EXPERIMENT` runs (or resumes) the design through sim.experiments,
+`rongtong sensitivity EXPERIMENT` runs (or resumes) the design through sim.experiments.designs,
 adds a one-at-a-time (tornado) study around the base scenario run by the same runner,
 writes the indices as Parquet + CSV under `<results>/sensitivity/` and draws them.
 """
@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.analysis import mean_ci, paired_differences
+from sim.analysis.statistics import mean_ci, paired_differences
 from sim.errors import InputError
 from sim.io import write_atomic, write_json, write_parquet
 
@@ -328,7 +328,7 @@ def tornado_effects(
     `table` has one row a run: `varied` (the parameter moved, or 'base'), `side`
     ('low' / 'high' / 'base'), `value` (the parameter's value), the pairing column and
     the outcomes. The effect is the mean over replicates of (run - base run of the same
-    replicate), with a t-based CI (sim.analysis.paired_differences); replicates where
+    replicate), with a t-based CI (sim.analysis.statistics.paired_differences); replicates where
     either value is not finite are left out (`pairs` says how many remain, and `mean`
     and `base_mean` are taken over them).
     """
@@ -385,7 +385,7 @@ def top_parameters(indices: pd.DataFrame, method: str, k: int = 3) -> pd.DataFra
 
 def design_bounds(exp) -> dict[str, tuple[float, float]]:
     """Parameter bounds of a design: the sampled ranges, or a grid's lowest and highest numeric values."""
-    from sim.experiments import GridDesign
+    from sim.experiments.designs import GridDesign
 
     design = exp.spec.design
     names = exp.parameters
@@ -407,7 +407,7 @@ def tornado_experiment(exp, replicates: int):
     Every point runs the same `replicates` seeds (spawned from the experiment's root seed),
     so low - base and high - base are paired differences.
     """
-    from sim.experiments import (
+    from sim.experiments.designs import (
         DesignPoint,
         Experiment,
         ReplicatesDesign,
@@ -479,7 +479,13 @@ def analyse(
     seed: int = 0,
 ) -> dict[str, pd.DataFrame]:
     """Compute the indices of the design (and the tornado), write them to `folder` as Parquet + CSV."""
-    from sim.experiments import GridDesign, LatinDesign, MorrisDesign, SobolDesign, outcome_columns
+    from sim.experiments.designs import (
+        GridDesign,
+        LatinDesign,
+        MorrisDesign,
+        SobolDesign,
+        outcome_columns,
+    )
 
     design = exp.spec.design
     ok = table[table["error"].isna()]
@@ -540,7 +546,7 @@ def draw_sensitivity(
     """
     import json
 
-    from sim import gallery
+    from sim.views import gallery
 
     out = out or folder
     meta_path = folder / "sensitivity.json"
@@ -579,7 +585,7 @@ def draw_sensitivity(
 
 def check_request(exp, second_order: bool) -> None:
     """Refuse, before anything runs, what this design cannot give."""
-    from sim.experiments import ReplicatesDesign, SobolDesign
+    from sim.experiments.designs import ReplicatesDesign, SobolDesign
 
     design = exp.spec.design
     if isinstance(design, ReplicatesDesign):
@@ -605,7 +611,7 @@ def run_sensitivity(
     level: float = 0.95,
 ) -> tuple[dict[str, pd.DataFrame], list[Path]]:
     """After the design has run into `out`: the tornado runs, the index tables and their figures."""
-    from sim.experiments import run_experiment
+    from sim.experiments.designs import run_experiment
 
     table = pd.read_parquet(Path(out) / "outcomes.parquet")
     tornado = None

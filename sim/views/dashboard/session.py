@@ -19,21 +19,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.dashboard.controls import (
+from sim.analysis.outcomes import resilience_outcomes
+from sim.ecosystem.model import EcosystemModel
+from sim.ecosystem.shocks import intensity
+from sim.errors import InputError
+from sim.scenario import LeaderFailure, Scenario, load_scenario
+from sim.views.dashboard.controls import (
     NO_SHOCK,
     lever_specs,
     parse_value,
     shock_size_field,
     shock_specs,
 )
-from sim.errors import InputError
-from sim.metrics import resilience_outcomes
-from sim.model import EcosystemModel
-from sim.scenario import LeaderFailure, Scenario, load_scenario
-from sim.shocks import intensity
 
 _RUN_IDS = itertools.count(1)
-SCENARIO_DIR = Path(__file__).resolve().parents[2] / "scenarios"
+SCENARIO_DIR = Path(__file__).resolve().parents[3] / "scenarios"
 
 # columns the later layers add to model.timeseries(); panels appear when they exist
 EXIT_COLUMNS = ("sme_exits", "defaults_sme", "defaults_supplier", "defaults_leader")
@@ -213,7 +213,7 @@ class PairedRun:
         return start, min(max(ends), self.horizon)
 
     def outcomes(self) -> dict[str, float]:
-        """sim.metrics.resilience_outcomes on the two series so far (NaN before the shock starts)."""
+        """sim.analysis.outcomes.resilience_outcomes on the two series so far (NaN before the shock starts)."""
         ts, cf = self.series()
         if len(ts) == 0 or (self.shock_start is not None and len(ts) <= self.shock_start):
             return {name: math.nan for name in RESILIENCE_ROWS}

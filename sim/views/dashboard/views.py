@@ -18,14 +18,14 @@ import pandas as pd  # noqa: E402
 from matplotlib.collections import LineCollection  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from sim.dashboard.session import (  # noqa: E402
+from sim.ecosystem.network import LEADER, SME, SUPPLIER, ProductionNetwork  # noqa: E402
+from sim.views.dashboard.session import (  # noqa: E402
     CONTAGION_COLUMN,
     DEAL_COLUMNS,
     EXIT_COLUMNS,
     INNOVATION_COLUMN,
     FirmStatus,
 )
-from sim.network import LEADER, SME, SUPPLIER, ProductionNetwork  # noqa: E402
 
 SHOCKED, COUNTERFACTUAL = "#c0392b", "#34495e"
 CHART_SIZE = (5.4, 2.9)

@@ -7,11 +7,11 @@ measured against the paired no-shock counterfactual of the same seed. Following
 Simchi-Levi et al. (2014), the node's time to recover (TTR) is how long it is out, here
 the disruption's duration, and the time to survive (TTS) is how many months final output
 holds at >= 95 % of the counterfactual on inventories and alternative suppliers
-(sim.metrics.time_to_survive). A node is *critical* when TTS < TTR: the ecosystem
-cannot ride out its outage. The output-based recovery time (sim.metrics.time_to_recover)
+(sim.analysis.outcomes.time_to_survive). A node is *critical* when TTS < TTR: the ecosystem
+cannot ride out its outage. The output-based recovery time (sim.analysis.outcomes.time_to_recover)
 is reported beside it.
 
-The plan is an experiment (sim.experiments), so it runs through the same executors,
+The plan is an experiment (sim.experiments.designs), so it runs through the same executors,
 resumes after an interruption and takes every seed from one SeedSequence. The network
 is drawn from the run's seed: each replicate is its own ecosystem, top-k firms are
 chosen in each, and every node's profile (specificity, sellers, foreign share, exposure
@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import InputError
-from sim.experiments import DesignPoint, Experiment, RunSpec, replicate_seeds
+from sim.experiments.designs import DesignPoint, Experiment, RunSpec, replicate_seeds
 from sim.io import write_atomic, write_parquet
 from sim.scenario import Scenario, validate_scenario
 
@@ -75,7 +75,7 @@ def ecosystem_profile(model, top_k: int) -> tuple[pd.DataFrame, np.ndarray]:
 
     Reads the public state of a freshly built model (network, steady-state output, prices).
     """
-    from sim.network import LEADER, SME, SUPPLIER
+    from sim.ecosystem.network import LEADER, SME, SUPPLIER
 
     net = model.network
     n_c = net.n_components
@@ -201,8 +201,8 @@ def critical_experiment(
     steps: int | None = None,
 ) -> CriticalExperiment:
     """One design point per node (and replicate, for firms); every run also runs its no-shock counterfactual."""
-    from sim.experiments import ExperimentFile, ReplicatesDesign
-    from sim.model import EcosystemModel
+    from sim.ecosystem.model import EcosystemModel
+    from sim.experiments.designs import ExperimentFile, ReplicatesDesign
 
     base = scn.without_shocks()
     if steps is not None:
@@ -289,7 +289,7 @@ def criticality_table(
     `run_id` names the row's run (its path in timeseries.parquet); `time_to_recover` is
     measured at `threshold`, like the time to survive.
     """
-    from sim.metrics import time_to_recover, time_to_survive
+    from sim.analysis.outcomes import time_to_recover, time_to_survive
 
     settings = exp.extra["critical"]
     start, ttr = settings["start"], settings["ttr_months"]
@@ -340,7 +340,7 @@ def node_summary(table: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     both the noise and the ecosystem drawn from the scenario; a top firm exists in one
     replicate only (1 replicate, no interval).
     """
-    from sim.analysis import mean_ci
+    from sim.analysis.statistics import mean_ci
 
     keys = ["node", "node_type", "node_id"]
     loss = mean_ci(table, "output_loss_pct", keys, level).rename(
@@ -390,7 +390,7 @@ def draw_critical(
     `table` (criticality_table) and `series` (the runs' output paths) are read from
     `folder` when not given.
     """
-    from sim import gallery
+    from sim.views import gallery
 
     out = out or folder
     if table is None:

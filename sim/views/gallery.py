@@ -2,7 +2,7 @@
 
 Each function takes plain data (a tidy DataFrame, arrays, a network) and a path, draws
 one figure with labelled axes (units in brackets) and a title that says what is shown,
-and writes PNG + SVG + the data behind it as CSV, atomically (sim.plots.save_figure).
+and writes PNG + SVG + the data behind it as CSV, atomically (sim.views.plots.save_figure).
 `redraw` rebuilds the figures of a results folder from what is stored there, so a
 figure can be restyled without running the model again.
 """
@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.analysis import tail_exponent
-from sim.plots import STYLE, plt, save_figure, sns
-from sim.plots import error_bar_lengths as _err
+from sim.analysis.statistics import tail_exponent
+from sim.views.plots import STYLE, plt, save_figure, sns
+from sim.views.plots import error_bar_lengths as _err
 
 # units of the run-level outcomes, for axis labels (a name not here shows as it is)
 OUTCOME_UNITS: dict[str, str] = {
@@ -95,8 +95,8 @@ def _panels(n: int, width: float = 4.6, height: float = 3.6, cols: int = 3):
 
 
 def output_paths_figure(timeseries: pd.DataFrame, path: Path, **kwargs) -> list[Path]:
-    """Mean output path per scenario with a confidence band (see sim.plots.output_paths)."""
-    from sim.plots import output_paths
+    """Mean output path per scenario with a confidence band (see sim.views.plots.output_paths)."""
+    from sim.views.plots import output_paths
 
     return output_paths(timeseries, path, **kwargs)
 
@@ -113,10 +113,10 @@ def resilience_triangle_figure(
 ) -> list[Path]:
     """Output as a share of its counterfactual; the shaded area is the resilience triangle.
 
-    The area, time to survive and time to recover are those of sim.metrics, so the figure
+    The area, time to survive and time to recover are those of sim.analysis.outcomes, so the figure
     and the outcome tables agree.
     """
-    from sim.metrics import resilience_triangle, time_to_recover, time_to_survive
+    from sim.analysis.outcomes import resilience_triangle, time_to_recover, time_to_survive
 
     step = np.asarray(step)
     y, cf = np.asarray(output, float), np.asarray(counterfactual, float)
@@ -171,7 +171,7 @@ def initial_trade(model) -> pd.DataFrame:
 
     Reads the model's public state only: network, steady-state output, prices.
     """
-    from sim.network import KIND_NAMES
+    from sim.ecosystem.network import KIND_NAMES
 
     net = model.network
     buyer = net.slot_firm[net.link_slot]
@@ -191,7 +191,7 @@ def initial_trade(model) -> pd.DataFrame:
 
 def firm_table(model) -> pd.DataFrame:
     """One row a firm of a freshly built model: type, product, foreign, steady-state sales."""
-    from sim.network import KIND_NAMES
+    from sim.ecosystem.network import KIND_NAMES
 
     net = model.network
     kind = np.array([KIND_NAMES[int(k)] for k in net.kind], dtype=object)
@@ -719,8 +719,8 @@ def redraw(folder: Path, out: Path | None = None) -> list[Path]:
     if not folder.is_dir():
         raise InputError(f"{folder}: results folder not found")
     out = Path(out) if out is not None else folder / "figures"
-    from sim.critical import CRITICAL_TABLE, draw_critical
-    from sim.sensitivity import SENSITIVITY_DIR, draw_sensitivity
+    from sim.studies.critical import CRITICAL_TABLE, draw_critical
+    from sim.studies.sensitivity import SENSITIVITY_DIR, draw_sensitivity
 
     written: list[Path] = []
     if (folder / CRITICAL_TABLE).exists():  # one run per node: the ranking says it all
@@ -743,9 +743,9 @@ def redraw(folder: Path, out: Path | None = None) -> list[Path]:
 def _redraw_run(folder: Path, out: Path) -> list[Path]:
     import yaml
 
-    from sim.model import EcosystemModel
-    from sim.plots import output_vs_counterfactual
+    from sim.ecosystem.model import EcosystemModel
     from sim.scenario import validate_scenario
+    from sim.views.plots import output_vs_counterfactual
 
     ts = pd.read_parquet(folder / "timeseries.parquet")
     cf = pd.read_parquet(folder / "counterfactual.parquet")
@@ -809,8 +809,8 @@ def _redraw_run(folder: Path, out: Path) -> list[Path]:
 
 
 def _redraw_experiment(folder: Path, out: Path) -> list[Path]:
-    from sim.experiments import outcome_columns
-    from sim.sensitivity import SENSITIVITY_DIR, grid_means
+    from sim.experiments.designs import outcome_columns
+    from sim.studies.sensitivity import SENSITIVITY_DIR, grid_means
 
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     table = pd.read_parquet(folder / "outcomes.parquet")

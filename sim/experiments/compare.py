@@ -13,8 +13,8 @@ import pandas as pd
 from rich import box
 from rich.table import Table
 
-from sim.analysis import paired_differences
-from sim.experiments import Experiment, ReplicatesDesign, outcome_columns
+from sim.analysis.statistics import paired_differences
+from sim.experiments.designs import Experiment, ReplicatesDesign, outcome_columns
 from sim.io import write_atomic
 
 
@@ -30,7 +30,7 @@ def comparison_report(
 
     Failed runs are left out (their replicate is then unpaired for that scenario).
     """
-    from sim.plots import output_paths
+    from sim.views.plots import output_paths
 
     ok = table[table["error"].isna()]
     outcomes = outcome_columns(ok, exp.parameters)  # the measured ones: NaN has no difference

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from sim.draws import weighted_pick
+from sim.ecosystem.draws import weighted_pick
 
 if TYPE_CHECKING:
-    from sim.model import EcosystemModel
+    from sim.ecosystem.model import EcosystemModel
     from sim.scenario import Innovation
 
 

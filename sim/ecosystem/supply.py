@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.network import LEADER, SME, SUPPLIER, ProductionNetwork, shares
+from sim.ecosystem.network import LEADER, SME, SUPPLIER, ProductionNetwork, shares
 
 DAYS_PER_MONTH = 30.0
 

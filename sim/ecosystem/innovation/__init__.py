@@ -28,7 +28,7 @@ Each month, after payments and credit:
    demand (`model.productivity_factor`, `finance.wage_factor`, `model.leader_demand_factor`).
    An SME's digital level raises its efficiency the same way and its inventory turnover: it
    holds a smaller input inventory target (`model.inventory_factor`), so less buffer.
-5. Each December SMEs are certified (sim/certification.py); each January leaders publish
+5. Each December SMEs are certified (sim/ecosystem/innovation/certification.py); each January leaders publish
    demand lists, joint projects (揭榜挂帅) start and the guided fund invests.
 Values are million yuan at base prices; technology levels are relative (about 1 at the start).
 """
@@ -42,14 +42,19 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from sim.agents import DEAL_OPTIONS, TIER_NAMES, ChainLeader, DealOffers, SpecializedSME
-from sim.certification import CERTIFIED, LITTLE_GIANT, CertificationOffice, raise_base_weights
-from sim.network import LEADER, SME, span
+from sim.ecosystem.agents import DEAL_OPTIONS, TIER_NAMES, ChainLeader, DealOffers, SpecializedSME
+from sim.ecosystem.innovation.certification import (
+    CERTIFIED,
+    LITTLE_GIANT,
+    CertificationOffice,
+    raise_base_weights,
+)
+from sim.ecosystem.network import LEADER, SME, span
+from sim.ecosystem.supply import MarketFlows
 from sim.scenario import TechObsolescence
-from sim.supply import MarketFlows
 
 if TYPE_CHECKING:
-    from sim.model import EcosystemModel
+    from sim.ecosystem.model import EcosystemModel
 
 INNOVATION_SERIES = (
     "innovations",
@@ -1477,7 +1482,7 @@ class InnovationLayer:
         }
 
 
-# the layer's outcomes in the public list (DESIGN section 8; sim.metrics.OUTCOME_NAMES holds them)
+# the layer's outcomes in the public list (DESIGN section 8; sim.analysis.outcomes.OUTCOME_NAMES holds them)
 INNOVATION_OUTCOMES = (
     "innovations",
     "innovations_per_rd",

@@ -27,16 +27,16 @@ import pandas as pd
 import yaml
 from scipy import stats
 
-from sim.analysis import t_interval, tail_exponent
+from sim.analysis.outcomes import loss_pct
+from sim.analysis.statistics import t_interval, tail_exponent
+from sim.ecosystem.model import EcosystemModel
+from sim.ecosystem.network import LEADER
 from sim.errors import InputError
-from sim.experiments import replicate_seeds
-from sim.metrics import loss_pct
-from sim.model import EcosystemModel
-from sim.network import LEADER
-from sim.runs import run_scenario
+from sim.experiments.designs import replicate_seeds
+from sim.experiments.runs import run_scenario
 from sim.scenario import Scenario, load_scenario
 
-SCENARIO_DIR = Path(__file__).resolve().parents[1] / "scenarios"
+SCENARIO_DIR = Path(__file__).resolve().parents[2] / "scenarios"
 DEFAULT_REPS = 30
 LEVEL = 0.95
 
@@ -320,7 +320,7 @@ def measure_bullwhip(scn: Scenario, seed: int) -> dict[str, Any]:
 
 
 def zipf_exponent(sizes: np.ndarray, min_tail: int = 50) -> tuple[float, float, int]:
-    """Pareto tail exponent of firm sizes (sim.analysis.tail_exponent: Hill estimator above the
+    """Pareto tail exponent of firm sizes (sim.analysis.statistics.tail_exponent: Hill estimator above the
     KS-chosen threshold of Clauset, Shalizi & Newman 2009), keeping at least `min_tail` firms in
     the tail so that a handful of leaders cannot set it. Returns (exponent, threshold, firms in
     the tail); NaN with too few firms for a tail.
@@ -382,7 +382,7 @@ def measure_acquisitions(scn: Scenario, seed: int) -> dict[str, Any]:
 
 def _style():
     """pyplot and seaborn in the project's figure style (imported when a figure is drawn)."""
-    from sim.plots import STYLE, plt, sns
+    from sim.views.plots import STYLE, plt, sns
 
     sns.set_theme(**STYLE)
     return plt, sns
@@ -411,7 +411,7 @@ def bar_figure(
     """Mean of `metric` per arm with its 95 % t interval (the table's statistic)."""
 
     def draw(result: CheckResult):
-        from sim.plots import ci_bar_figure
+        from sim.views.plots import ci_bar_figure
 
         data = _arm_means(result.check, result.runs, metric)
         fig = ci_bar_figure(
@@ -426,7 +426,7 @@ def bar_figure(
 
 def bullwhip_figure(result: CheckResult):
     """Mean output of each tier relative to the counterfactual, with 95 % t bands."""
-    from sim.analysis import mean_ci
+    from sim.analysis.statistics import mean_ci
 
     check, series = result.check, result.series
     plt, sns = _style()
@@ -894,7 +894,7 @@ register(
 
 
 def _tier_bars(check: Check, runs: pd.DataFrame):
-    from sim.plots import ci_bar_figure
+    from sim.views.plots import ci_bar_figure
 
     rows = []
     for t in TIERS:
@@ -910,7 +910,7 @@ def _tier_bars(check: Check, runs: pd.DataFrame):
 
 
 def _killer_bars(check: Check, runs: pd.DataFrame):
-    from sim.plots import ci_bar_figure
+    from sim.views.plots import ci_bar_figure
 
     wide = _wide(runs)
     rows = []
@@ -1081,8 +1081,8 @@ def run_validation(
     """Run the checks' experiments on one executor (all runs of all checks at once) and evaluate them."""
     from rich.console import Console
 
-    from sim.executors import make_executor
-    from sim.progress import RunProgress
+    from sim.experiments.executors import make_executor
+    from sim.experiments.progress import RunProgress
 
     started = time.perf_counter()
     checks = list(checks or CHECKS.values())
@@ -1207,7 +1207,7 @@ def write_report(run: ValidationRun, out: Path) -> list[Path]:
     import os
 
     from sim.io import write_atomic, write_text
-    from sim.plots import save_figure
+    from sim.views.plots import save_figure
 
     results, reps, seed = run.results, run.reps, run.seed
     out = Path(out)

@@ -6,7 +6,7 @@ numbers), and every run carries its paired no-shock counterfactual (`run_scenari
 differences between points are differences caused by the design, not by the dice. All
 seeds spawn from one `numpy.random.SeedSequence`, so results do not depend on the
 executor or the number of workers. `run_experiment` writes each finished run at once
-(sim.runstore) and resumes an interrupted experiment where it stopped.
+(sim.experiments.runstore) and resumes an interrupted experiment where it stopped.
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from sim.analysis.outcomes import EXTRA_OUTCOMES, OUTCOME_NAMES
 from sim.errors import InputError
-from sim.metrics import EXTRA_OUTCOMES, OUTCOME_NAMES
 from sim.scenario import (
     FLAT_INDEX,
     SECTIONS,
@@ -260,7 +260,7 @@ def outcome_columns(
     outcome never measured is then reported as such, not dropped); otherwise each column
     that is not a run's name, a design parameter or `error` and has a finite value.
     """
-    from sim.analysis import measured_outcomes
+    from sim.analysis.statistics import measured_outcomes
 
     if kept is not None:
         return [c for c in kept if c in table.columns]
@@ -446,7 +446,7 @@ def build_experiment(
             for i, row in enumerate(rows)
         ]
     outcomes = _check_names(spec.outcomes, (*OUTCOME_NAMES, *EXTRA_OUTCOMES), source, "outcomes")
-    from sim.model import SERIES
+    from sim.ecosystem.model import SERIES
 
     series = (
         tuple(SERIES)
@@ -631,9 +631,9 @@ def run_experiment(
     """
     from rich.console import Console
 
-    from sim.executors import make_executor
-    from sim.progress import RunProgress
-    from sim.runstore import RunStore, execute_run, tasks_for
+    from sim.experiments.executors import make_executor
+    from sim.experiments.progress import RunProgress
+    from sim.experiments.runstore import RunStore, execute_run, tasks_for
 
     out = Path(out) if out is not None else Path("results") / exp.name
     workers = workers if workers is not None else exp.spec.executor.workers

@@ -42,7 +42,7 @@ from sim.io import write_atomic, write_json, write_parquet
 from sim.scenario import Scenario
 
 if TYPE_CHECKING:
-    from sim.experiments import Experiment, RunSpec
+    from sim.experiments.designs import Experiment, RunSpec
 
 RUN_META_KEY = b"rongtong.run"
 ID_COLUMNS = ("run_id", "point", "scenario", "replicate")
@@ -91,7 +91,7 @@ class RunOutput:
 
 def execute_run(task: RunTask) -> RunOutput:
     """Run one scenario with its counterfactual; never raises: an error is part of the record."""
-    from sim.runs import run_scenario
+    from sim.experiments.runs import run_scenario
 
     started, cpu_started = time.perf_counter(), time.process_time()
     error = trace = None
@@ -194,7 +194,7 @@ def versions() -> dict[str, str]:
 def code_hash() -> str:
     """A hash of the package's source: a resumed experiment warns when the code has changed."""
     digest = hashlib.sha256()
-    root = Path(__file__).parent
+    root = Path(__file__).parents[1]  # the whole sim package
     for path in sorted(root.rglob("*.py")):
         digest.update(path.relative_to(root).as_posix().encode())
         digest.update(path.read_bytes())

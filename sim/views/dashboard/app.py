@@ -3,7 +3,7 @@
 Mesa 3.3's SolaraViz drives a single model built from `model_params` with plain
 sliders; this page needs a paired counterfactual stepped in lock-step, controls built
 from the scenario schema with units and explanations, and typed values refused with a
-message, so it is made of plain Solara components around `sim.dashboard.session`.
+message, so it is made of plain Solara components around `sim.views.dashboard.session`.
 Everything it computes lives in session.py / views.py and is tested without a browser.
 """
 
@@ -20,8 +20,9 @@ from typing import Any, cast
 
 import solara
 
-from sim.dashboard import SCENARIO_ENV, views
-from sim.dashboard.controls import (
+from sim.errors import InputError
+from sim.views.dashboard import SCENARIO_ENV, views
+from sim.views.dashboard.controls import (
     NO_SHOCK,
     SEED_SPEC,
     ControlError,
@@ -33,8 +34,8 @@ from sim.dashboard.controls import (
     shock_type_label,
     shock_types,
 )
-from sim.dashboard.render import RENDERER
-from sim.dashboard.session import (
+from sim.views.dashboard.render import RENDERER
+from sim.views.dashboard.session import (
     DEAL_COLUMNS,
     EXIT_COLUMNS,
     INNOVATION_COLUMN,
@@ -45,7 +46,6 @@ from sim.dashboard.session import (
     start_run,
     switch_shock_type,
 )
-from sim.errors import InputError
 
 STRIDES = ["1", "3", "6", "12"]
 RENDERER.warm_up()

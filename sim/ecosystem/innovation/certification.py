@@ -21,10 +21,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.network import LEADER, SME, ProductionNetwork, shares
+from sim.ecosystem.network import LEADER, SME, ProductionNetwork, shares
 
 if TYPE_CHECKING:
-    from sim.innovation import InnovationLayer
+    from sim.ecosystem.innovation import InnovationLayer
 
 ORDINARY, CERTIFIED, LITTLE_GIANT = 0, 1, 2
 

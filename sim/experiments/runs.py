@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.metrics import resilience_outcomes
-from sim.model import EcosystemModel
+from sim.analysis.outcomes import resilience_outcomes
+from sim.ecosystem.model import EcosystemModel
 from sim.scenario import Scenario, with_steps
 
 

@@ -7,12 +7,12 @@ import signal
 import sys
 from pathlib import Path
 
-from sim.dashboard import SCENARIO_ENV
-from sim.dashboard.session import bundled_scenarios
 from sim.errors import InputError
 from sim.scenario import load_scenario
+from sim.views.dashboard import SCENARIO_ENV
+from sim.views.dashboard.session import bundled_scenarios
 
-APP_MODULE = "sim.dashboard.app"
+APP_MODULE = "sim.views.dashboard.app"
 
 
 def serve(scenario: Path | None = None, host: str = "127.0.0.1", port: int = 8765) -> None:

@@ -17,7 +17,7 @@ from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
 from typing import Any
 
-from sim.dashboard import views
+from sim.views.dashboard import views
 
 BUILDERS = {
     "output": views.output_figure,

@@ -111,7 +111,7 @@ def output_paths(
     shock_start: int | None = None,
 ) -> list[Path]:
     """Mean path of `y` per group (scenario) over the replicates, with a t-based confidence band."""
-    from sim.analysis import mean_ci
+    from sim.analysis.statistics import mean_ci
 
     sns.set_theme(**STYLE)
     data = mean_ci(timeseries, y, [by, "step"], level)

@@ -1,4 +1,4 @@
-"""Per-step reporters and run-level outcomes.
+"""Run-level outcomes: what a shocked run lost against its counterfactual.
 
 Resilience outcomes always compare a shocked run with its paired no-shock counterfactual
 (same seed, common random numbers). A value that cannot be measured is NaN, never 0.
@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from sim.innovation import INNOVATION_EXTRA_OUTCOMES, INNOVATION_OUTCOMES
+from sim.ecosystem.innovation import INNOVATION_EXTRA_OUTCOMES, INNOVATION_OUTCOMES
 
 # the outcome names of the public interface (DESIGN section 8), in order
 OUTCOME_NAMES: tuple[str, ...] = (
@@ -39,28 +39,6 @@ EXTRA_OUTCOMES: tuple[str, ...] = (
     "amplification",
     *INNOVATION_EXTRA_OUTCOMES,
 )
-
-
-class StepRecorder:
-    """One row of values a month (a list: a month's values go in at once), made into
-    columns when the frame is asked for."""
-
-    def __init__(self, steps: int, columns: tuple[str, ...]):
-        self.columns = columns
-        self.rows: list[list[float]] = []
-
-    @property
-    def n(self) -> int:
-        return len(self.rows)
-
-    def record(self, values: dict[str, float]) -> None:
-        self.rows.append([values[c] for c in self.columns])
-
-    def frame(self) -> pd.DataFrame:
-        data = np.array(self.rows, dtype=float).reshape(self.n, len(self.columns)).T
-        df = pd.DataFrame(dict(zip(self.columns, data, strict=True)))
-        df.insert(0, "step", np.arange(self.n))
-        return df
 
 
 # ---------------------------------------------------------------- resilience measures

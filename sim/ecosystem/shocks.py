@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.network import LEADER, SME, SUPPLIER, ProductionNetwork
+from sim.ecosystem.network import LEADER, SME, SUPPLIER, ProductionNetwork
 from sim.scenario import DemandShock, ForeignCutoff, LeaderFailure, ShockBase, SupplierDisruption
 
 

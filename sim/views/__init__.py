@@ -1,0 +1,1 @@
+"""What people look at: figures, the results gallery and the interactive dashboard."""
