@@ -8,7 +8,7 @@ import pytest
 from conftest import SCENARIOS
 
 import sim
-from sim.scenario import FLAT_INDEX, SHOCK_TYPES, parse_override, scenario_json_schema
+from sim.scenario import FLAT_INDEX, SHOCK_TYPES, innovation, parse_override, scenario_json_schema
 
 
 def write(path: Path, text: str) -> Path:
@@ -131,6 +131,24 @@ def test_schema_gives_every_field_a_description_and_every_value_a_unit():
         d for d in schema["$defs"] if schema["$defs"][d].get("properties", {}).get("type")
     }
     assert len(shock_defs) == len(SHOCK_TYPES)
+
+
+def test_innovation_fields_come_mechanism_by_mechanism():
+    """`Innovation` combines one field group per mechanism; the flat `innovation:` section, its
+    JSON Schema and the ODD table list the groups' fields in the order of sim/scenario/innovation.py."""
+    groups = [
+        innovation.ResearchAndTechnology,
+        innovation.Digitalization,
+        innovation.ResearchSupport,
+        innovation.Deals,
+        innovation.Matching,
+        innovation.ResearchReturns,
+        innovation.Certification,
+    ]
+    expected = [name for group in groups for name in group.model_fields]
+    assert len(set(expected)) == len(expected)
+    assert list(innovation.Innovation.model_fields) == expected
+    assert list(scenario_json_schema()["$defs"]["Innovation"]["properties"]) == expected
 
 
 # ---------------------------------------------------------------- bad input

@@ -9,7 +9,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from sim.scenario import SECTIONS, _shock_classes
+from sim.scenario.document import SECTIONS
+from sim.scenario.shocks import SHOCK_CLASSES, shock_type
 
 START, END = "<!-- parameters:start -->", "<!-- parameters:end -->"
 
@@ -29,8 +30,8 @@ def parameter_table() -> str:
         lines += [_row(f"{section}.{name}", f) for name, f in cls.model_fields.items()]
     lines += ["", "Shock fields (`shocks:` list; `type` selects the kind):", ""]
     lines += ["| field | meaning | unit | default | source |", "|---|---|---|---|---|"]
-    for cls in _shock_classes():
-        kind = cls.model_fields["type"].annotation.__args__[0]
+    for cls in SHOCK_CLASSES:
+        kind = shock_type(cls)
         lines += [
             _row(f"{kind}.{name}", f) for name, f in cls.model_fields.items() if name != "type"
         ]
@@ -45,8 +46,8 @@ def documented_fields(markdown: str) -> set[str]:
 
 def schema_fields() -> set[str]:
     names = {f"{s}.{n}" for s, cls in SECTIONS.items() for n in cls.model_fields}
-    for cls in _shock_classes():
-        kind = cls.model_fields["type"].annotation.__args__[0]
+    for cls in SHOCK_CLASSES:
+        kind = shock_type(cls)
         names |= {f"{kind}.{n}" for n in cls.model_fields if n != "type"}
     return names
 

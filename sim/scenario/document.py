@@ -1,0 +1,121 @@
+"""The whole scenario document: its sections, its shocks and the checks that span them."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from pydantic import Field, model_validator
+
+from sim.scenario.ecosystem import Ecosystem, tier_firm_ids
+from sim.scenario.fields import Section, param
+from sim.scenario.finance import Finance
+from sim.scenario.innovation import Innovation
+from sim.scenario.policy import Policy
+from sim.scenario.shocks import (
+    SHOCK_TYPES,
+    ForeignCutoff,
+    LeaderFailure,
+    Shock,
+    SupplierDisruption,
+    TechObsolescence,
+)
+from sim.scenario.supply_chain import Adaptation, Demand, Production
+
+SECTIONS: dict[str, type[Section]] = {
+    "ecosystem": Ecosystem,
+    "production": Production,
+    "demand": Demand,
+    "adaptation": Adaptation,
+    "finance": Finance,
+    "policy": Policy,
+    "innovation": Innovation,
+}
+
+
+class Scenario(Section):
+    """One scenario: the ecosystem, its behaviour, the policy levers and the shocks."""
+
+    name: str = param("unnamed", "Short name used in tables and figures.", "-")
+    description: str = param(
+        "", "What the scenario represents and where its numbers come from.", "-"
+    )
+    steps: int = param(120, "Months simulated.", "months", ge=1, le=10_000)
+    ecosystem: Ecosystem = Field(
+        default_factory=Ecosystem, description="Firms and the production network."
+    )
+    production: Production = Field(
+        default_factory=Production, description="Planning, inventories, production, rationing."
+    )
+    demand: Demand = Field(default_factory=Demand, description="Final demand.")
+    adaptation: Adaptation = Field(default_factory=Adaptation, description="Re-sourcing behaviour.")
+    finance: Finance = Field(
+        default_factory=Finance, description="Money, credit, defaults and entry."
+    )
+    policy: Policy = Field(default_factory=Policy, description="Policy levers.")
+    innovation: Innovation = Field(
+        default_factory=Innovation,
+        description="R&D, deals and certification behaviour.",
+        json_schema_extra={"unit": "-"},
+    )
+    shocks: list[Shock] = Field(
+        default_factory=list, description=f"Shocks, any of: {', '.join(SHOCK_TYPES)}."
+    )
+
+    @model_validator(mode="after")
+    def _shocks_fit_the_ecosystem(self) -> Scenario:
+        eco = self.ecosystem
+        for i, shock in enumerate(self.shocks):
+            if shock.start >= self.steps:
+                raise ValueError(
+                    f"shocks.{i}.start: must be < steps ({self.steps}), got {shock.start}"
+                )
+            if isinstance(shock, SupplierDisruption) and shock.category is not None:
+                n = eco.n_raw_categories if shock.tier == "supplier" else eco.n_component_categories
+                if shock.category >= n:
+                    raise ValueError(
+                        f"shocks.{i}.category: must be < {n} for tier {shock.tier}, got {shock.category}"
+                    )
+            if isinstance(shock, SupplierDisruption) and shock.firm is not None:
+                lo, hi = tier_firm_ids(eco, shock.tier)
+                if not lo <= shock.firm < hi:
+                    raise ValueError(
+                        f"shocks.{i}.firm: ids of tier {shock.tier} are {lo}..{hi - 1}, got {shock.firm}"
+                    )
+            if isinstance(shock, ForeignCutoff) and isinstance(shock.categories, list):
+                bad = [c for c in shock.categories if not 0 <= c < eco.n_raw_categories]
+                if bad:
+                    raise ValueError(
+                        f"shocks.{i}.categories: raw categories must be in 0..{eco.n_raw_categories - 1}, got {bad}"
+                    )
+            if isinstance(shock, TechObsolescence):
+                n_c = eco.n_component_categories
+                if isinstance(shock.categories, list):
+                    bad = [c for c in shock.categories if not 0 <= c < n_c]
+                    if bad:
+                        raise ValueError(
+                            f"shocks.{i}.categories: component categories must be in 0..{n_c - 1}, got {bad}"
+                        )
+                elif shock.count > n_c:
+                    raise ValueError(
+                        f"shocks.{i}.count: must be <= n_component_categories ({n_c}), got {shock.count}"
+                    )
+            if isinstance(shock, LeaderFailure) and shock.count >= eco.n_leaders:
+                raise ValueError(
+                    f"shocks.{i}.count: must be < n_leaders ({eco.n_leaders}), got {shock.count}"
+                )
+        return self
+
+    def without_shocks(self) -> Scenario:
+        """The paired counterfactual: the same scenario with no shock."""
+        return self.model_copy(update={"shocks": []})
+
+    def fingerprint(self) -> str:
+        """A stable hash of the validated content (name and description included)."""
+        blob = json.dumps(self.model_dump(mode="json"), sort_keys=True).encode()
+        return hashlib.sha256(blob).hexdigest()[:16]
+
+
+def scenario_json_schema() -> dict:
+    """The JSON Schema of a scenario file (what `rongtong schema` prints)."""
+    return Scenario.model_json_schema()
