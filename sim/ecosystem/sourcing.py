@@ -8,12 +8,21 @@ efficiency shorten both.
 
 from __future__ import annotations
 
+from typing import Protocol
+
 import numpy as np
 
-from sim.ecosystem.agents import Firm
 from sim.ecosystem.network import ProductionNetwork
 from sim.ecosystem.supply import SupplyState
 from sim.scenario import Adaptation, Policy
+
+
+class Buyer(Protocol):
+    """A buying firm's agent, which chooses among candidate sellers (see agents.Firm)."""
+
+    def choose_new_seller(
+        self, candidates: np.ndarray, spare_capacity: np.ndarray
+    ) -> int | None: ...
 
 
 def sourcing_speeds(
@@ -51,7 +60,7 @@ def qualify_new_sellers(
     alive: np.ndarray,
     available: np.ndarray,
     spare: np.ndarray,
-    agents: list[Firm],
+    agents: list[Buyer],
     search_months: np.ndarray,
     new_links: tuple[list[int], list[int]],
 ) -> None:
