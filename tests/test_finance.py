@@ -214,7 +214,7 @@ def test_kept_payment_terms_are_each_links_term():
     fin, net = model.finance, model.network
 
     def assert_terms_fit_the_links() -> None:
-        terms = fin._terms()
+        terms = fin.terms.current()
         days = fin.payment_days()
         months = days / DAYS_PER_MONTH
         whole = np.floor(months)
@@ -240,4 +240,4 @@ def test_kept_payment_terms_are_each_links_term():
         seller[changed] = np.where(buyer == leaders[0], leaders[1], leaders[0])
         net.link_seller = seller
         assert_terms_fit_the_links()
-        assert (fin._terms().runs is None) == (every == 2)
+        assert (fin.terms.current().runs is None) == (every == 2)

@@ -430,22 +430,65 @@ def _draw_sellers(
 
 
 def generate_network(eco: Ecosystem, rng: np.random.Generator) -> ProductionNetwork:
-    """Build firms, their input needs and their initial supplier relationships."""
+    """Build firms, their input needs and their initial supplier relationships (the draws
+    come from `rng` in this order: products, foreign ownership, specificity, recipes,
+    sellers, sourcing weights, leader sizes)."""
+    n_c = eco.n_component_categories
+    kind, product = _firms_and_products(eco, rng)
+    foreign, foreign_dependent = _foreign_suppliers(eco, rng, product)
+    specificity = (rng.random(n_c + eco.n_raw_categories) < eco.specific_share).astype(float)
+    slot_firm, slot_product, comp_raw = _input_slots(eco, rng, product)
+    link_slot, link_seller = _initial_links(eco, rng, kind, product, slot_product)
+    order = np.lexsort((link_seller, link_slot))
+    link_slot, link_seller = link_slot[order], link_seller[order]
+    raw_w = rng.gamma(eco.sourcing_weight_alpha, 1.0, len(link_slot))
+    totals = np.bincount(link_slot, weights=raw_w, minlength=len(slot_firm))
+    weight = raw_w / totals[link_slot]
+    leader_share = rng.lognormal(0.0, eco.leader_size_sigma, eco.n_leaders)
+    leader_share /= leader_share.sum()
+    return ProductionNetwork(
+        kind=kind,
+        product=product,
+        foreign=foreign,
+        n_components=n_c,
+        n_raw=eco.n_raw_categories,
+        specificity=specificity,
+        foreign_dependent=foreign_dependent,
+        leader_share=leader_share,
+        slot_firm=slot_firm,
+        slot_product=slot_product,
+        slot_coef=np.ones(len(slot_firm)),
+        link_slot=link_slot,
+        link_seller=link_seller,
+        link_weight=weight,
+        link_base_weight=weight.copy(),
+        component_recipe=n_c + comp_raw,
+    )
+
+
+def _firms_and_products(eco: Ecosystem, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Each firm's kind (leaders, then SMEs, then suppliers) and what it makes: SMEs spread
+    over component categories, suppliers over raw ones, every category made by someone."""
     n_l, n_s, n_u = eco.n_leaders, eco.n_smes, eco.n_suppliers
     n_c, n_r = eco.n_component_categories, eco.n_raw_categories
-    n = n_l + n_s + n_u
     kind = np.concatenate([np.full(n_l, LEADER), np.full(n_s, SME), np.full(n_u, SUPPLIER)]).astype(
         np.int8
     )
-
-    # what each firm makes: SMEs spread over component categories, suppliers over raw ones
     sme_cat = np.concatenate([np.arange(n_c), rng.integers(0, n_c, max(n_s - n_c, 0))])[:n_s]
     sup_cat = np.concatenate([np.arange(n_r), rng.integers(0, n_r, max(n_u - n_r, 0))])[:n_u]
     product = np.concatenate(
         [np.full(n_l, -1), rng.permutation(sme_cat), n_c + rng.permutation(sup_cat)]
     ).astype(np.int64)
+    return kind, product
 
-    # foreign suppliers, concentrated in the foreign-dependent raw categories
+
+def _foreign_suppliers(
+    eco: Ecosystem, rng: np.random.Generator, product: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Foreign suppliers, concentrated in the foreign-dependent raw categories. Returns which
+    firms are foreign and which raw categories are foreign-dependent."""
+    n_l, n_s, n_u = eco.n_leaders, eco.n_smes, eco.n_suppliers
+    n_c, n_r = eco.n_component_categories, eco.n_raw_categories
     n_dep = int(round(eco.foreign_dependent_share * n_r))
     foreign_dependent = np.zeros(n_r, dtype=bool)
     foreign_dependent[rng.choice(n_r, n_dep, replace=False)] = True
@@ -455,15 +498,22 @@ def generate_network(eco: Ecosystem, rng: np.random.Generator) -> ProductionNetw
     n_foreign_total = int(round(eco.foreign_share * n_u))
     n_foreign_dep = min(int(round(p_dep * n_dep_sup)), n_foreign_total)
     n_foreign_rest = min(n_foreign_total - n_foreign_dep, n_u - n_dep_sup)
-    foreign = np.zeros(n, dtype=bool)
+    foreign = np.zeros(n_l + n_s + n_u, dtype=bool)
     dep_ids = n_l + n_s + np.flatnonzero(sup_is_dep)
     rest_ids = n_l + n_s + np.flatnonzero(~sup_is_dep)
     foreign[rng.choice(dep_ids, n_foreign_dep, replace=False)] = True
     foreign[rng.choice(rest_ids, n_foreign_rest, replace=False)] = True
+    return foreign, foreign_dependent
 
-    specificity = (rng.random(n_c + n_r) < eco.specific_share).astype(float)
 
-    # input needs: leaders -> components (+ direct raw), components -> raw
+def _input_slots(
+    eco: Ecosystem, rng: np.random.Generator, product: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Input needs: leaders need components (and direct raw inputs), components need raw
+    inputs. Returns the slots (buyer, input product), leaders' first, and each component's
+    raw inputs."""
+    n_l, n_s = eco.n_leaders, eco.n_smes
+    n_c, n_r = eco.n_component_categories, eco.n_raw_categories
     leader_comps = _covering_choice(rng, n_l, eco.components_per_leader, n_c)
     comp_raw = _covering_choice(rng, n_c, eco.raw_inputs_per_component, n_r)
     leader_raw = (
@@ -471,25 +521,40 @@ def generate_network(eco: Ecosystem, rng: np.random.Generator) -> ProductionNetw
         if eco.raw_inputs_per_leader
         else np.zeros((n_l, 0), int)
     )
-
     slot_firm_l = np.repeat(np.arange(n_l), eco.components_per_leader + eco.raw_inputs_per_leader)
     slot_prod_l = np.concatenate([leader_comps, n_c + leader_raw], axis=1).ravel()
     sme_ids = np.arange(n_l, n_l + n_s)
     slot_firm_s = np.repeat(sme_ids, eco.raw_inputs_per_component)
     slot_prod_s = (n_c + comp_raw[product[sme_ids]]).ravel()
-    slot_firm = np.concatenate([slot_firm_l, slot_firm_s])
-    slot_product = np.concatenate([slot_prod_l, slot_prod_s])
-    slot_coef = np.ones(len(slot_firm))
+    return (
+        np.concatenate([slot_firm_l, slot_firm_s]),
+        np.concatenate([slot_prod_l, slot_prod_s]),
+        comp_raw,
+    )
 
-    # seller fitness: Pareto(1) raised to the concentration knob (0 -> uniform)
+
+def _initial_links(
+    eco: Ecosystem,
+    rng: np.random.Generator,
+    kind: np.ndarray,
+    product: np.ndarray,
+    slot_product: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each slot's sellers, drawn by fitness (Pareto(1) raised to the concentration knob;
+    0 -> uniform); then every seller without a customer attaches to a random slot of its
+    product. Returns the links (slot, seller), unsorted."""
+    n, n_products = len(kind), eco.n_component_categories + eco.n_raw_categories
     fitness = (1.0 / (1.0 - rng.random(n))) ** eco.sourcing_concentration
     sellers = np.flatnonzero(kind != LEADER)
     order = np.argsort(product[sellers], kind="stable")
     sellers_by_product = sellers[order]
-    product_start = np.searchsorted(product[sellers_by_product], np.arange(n_c + n_r + 1))
+    product_start = np.searchsorted(product[sellers_by_product], np.arange(n_products + 1))
     fitness_cum = np.cumsum(fitness[sellers_by_product])
-
-    per_slot = np.where(slot_product < n_c, eco.smes_per_component, eco.suppliers_per_raw_input)
+    per_slot = np.where(
+        slot_product < eco.n_component_categories,
+        eco.smes_per_component,
+        eco.suppliers_per_raw_input,
+    )
     link_slot_parts, link_seller_parts = [], []
     for m in np.unique(per_slot):
         idx = np.flatnonzero(per_slot == m)
@@ -500,45 +565,17 @@ def generate_network(eco: Ecosystem, rng: np.random.Generator) -> ProductionNetw
         link_seller_parts.append(sel)
     link_slot = np.concatenate(link_slot_parts)
     link_seller = np.concatenate(link_seller_parts)
-
     # every seller gets at least one customer: orphans attach to a random slot of their product
     has_customer = np.zeros(n, dtype=bool)
     has_customer[link_seller] = True
     orphans = sellers[~has_customer[sellers]]
     if len(orphans):
         slot_order = np.argsort(slot_product, kind="stable")
-        slot_start = np.searchsorted(slot_product[slot_order], np.arange(n_c + n_r + 1))
+        slot_start = np.searchsorted(slot_product[slot_order], np.arange(n_products + 1))
         prod = product[orphans]
         count = slot_start[prod + 1] - slot_start[prod]
         ok = count > 0
         pick = slot_start[prod[ok]] + (rng.random(ok.sum()) * count[ok]).astype(int)
         link_slot = np.concatenate([link_slot, slot_order[pick]])
         link_seller = np.concatenate([link_seller, orphans[ok]])
-
-    order = np.lexsort((link_seller, link_slot))
-    link_slot, link_seller = link_slot[order], link_seller[order]
-    raw_w = rng.gamma(eco.sourcing_weight_alpha, 1.0, len(link_slot))
-    totals = np.bincount(link_slot, weights=raw_w, minlength=len(slot_firm))
-    weight = raw_w / totals[link_slot]
-
-    leader_share = rng.lognormal(0.0, eco.leader_size_sigma, n_l)
-    leader_share /= leader_share.sum()
-
-    return ProductionNetwork(
-        kind=kind,
-        product=product,
-        foreign=foreign,
-        n_components=n_c,
-        n_raw=n_r,
-        specificity=specificity,
-        foreign_dependent=foreign_dependent,
-        leader_share=leader_share,
-        slot_firm=slot_firm,
-        slot_product=slot_product,
-        slot_coef=slot_coef,
-        link_slot=link_slot,
-        link_seller=link_seller,
-        link_weight=weight,
-        link_base_weight=weight.copy(),
-        component_recipe=n_c + comp_raw,
-    )
+    return link_slot, link_seller

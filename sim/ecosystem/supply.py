@@ -16,11 +16,13 @@ One month clears in two sweeps over the tiers:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from sim.ecosystem.network import LEADER, SME, SUPPLIER, ProductionNetwork, shares
+from sim.scenario import Production
 
 DAYS_PER_MONTH = 30.0
 
@@ -84,6 +86,16 @@ class SupplyRules:
     expectation_smoothing: float
     rationing: str  # "proportional" | "smaller_first"
 
+    @classmethod
+    def of(cls, prod: Production) -> SupplyRules:
+        """The supply rules of a scenario's production section."""
+        return cls(
+            inventory_months=prod.inventory_days / DAYS_PER_MONTH,
+            inventory_adjustment=prod.inventory_adjustment,
+            expectation_smoothing=prod.expectation_smoothing,
+            rationing=prod.rationing,
+        )
+
 
 def ration_proportional(
     orders: np.ndarray, sellers: np.ndarray, output: np.ndarray, demand: np.ndarray
@@ -131,17 +143,45 @@ def clear_market(
     Each tier's firms, slots and links as buyers are runs of their tables, so a tier's
     numbers are views.
     """
-    n, k, e = net.n_firms, net.n_slots, net.n_links
+    demand, planned, slot_order, link_order = _place_orders(
+        net, state, final_demand, effective_capacity, rules
+    )
+    output, link_delivered, slot_received, slot_used = _produce_and_ship(
+        net, state, demand, link_order, effective_capacity, RATIONING[rules.rationing]
+    )
+    return MarketFlows(
+        demand,
+        planned,
+        slot_order,
+        link_order,
+        output,
+        link_delivered,
+        slot_received,
+        slot_used,
+        net.link_slot,
+        net.link_seller,
+        net.link_weight,
+    )
+
+
+def _place_orders(
+    net: ProductionNetwork,
+    state: SupplyState,
+    final_demand: np.ndarray,
+    effective_capacity: np.ndarray,
+    rules: SupplyRules,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Orders flow upstream, tier by tier: each tier plans output from the orders it received
+    and orders its inputs for that output and its inventory gap. Returns the orders each firm
+    received, its planned output, and the orders per slot and per link."""
     coef = net.slot_coef
     firm_run, slot_run, link_run = net.firm_runs, net.slot_runs, net.link_runs
-    demand = np.zeros(n)
+    demand = np.zeros(net.n_firms)
     demand[firm_run[LEADER]] = final_demand
-    planned = np.zeros(n)
-    slot_order = np.zeros(k)
-    link_order = np.zeros(e)
+    planned = np.zeros(net.n_firms)
+    slot_order = np.zeros(net.n_slots)
+    link_order = np.zeros(net.n_links)
     theta = rules.expectation_smoothing
-
-    # orders flow upstream, tier by tier
     for tier in (LEADER, SME, SUPPLIER):
         f = firm_run[tier]
         if tier != LEADER:
@@ -158,15 +198,28 @@ def clear_market(
         slot_order[s] = np.maximum(0.0, coef[s] * planned[buyer] + rules.inventory_adjustment * gap)
         bought = link_run[tier]
         link_order[bought] = net.link_weight[bought] * slot_order[net.link_slot[bought]]
+    return demand, planned, slot_order, link_order
 
-    # production flows downstream, tier by tier
+
+def _produce_and_ship(
+    net: ProductionNetwork,
+    state: SupplyState,
+    demand: np.ndarray,
+    link_order: np.ndarray,
+    effective_capacity: np.ndarray,
+    ration: Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray], np.ndarray],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Production flows downstream, tier by tier: each tier makes what its orders, capacity and
+    input stores allow, rations its customers, and its shipments arrive in the buyers' stores
+    before the next tier produces. Returns output, deliveries per link, and inputs received
+    and used per slot."""
+    n, k, coef = net.n_firms, net.n_slots, net.slot_coef
     output = np.zeros(n)
-    link_delivered = np.zeros(e)
+    link_delivered = np.zeros(net.n_links)
     slot_received = np.zeros(k)
     slot_used = np.zeros(k)
-    ration = RATIONING[rules.rationing]
     for tier in (SUPPLIER, SME, LEADER):
-        f, s = firm_run[tier], slot_run[tier]
+        f, s = net.firm_runs[tier], net.slot_runs[tier]
         buys_inputs = s.start != s.stop
         made = np.minimum(demand[f], effective_capacity[f])
         if buys_inputs:  # the Leontief limit of input inventories
@@ -179,26 +232,12 @@ def clear_market(
         sold = net.links_of_seller_kind[tier]
         if len(sold) == 0:
             continue
-        # shipments arrive in the buyers' stores before the next tier produces
         delivered = ration(link_order[sold], net.link_seller[sold], output, demand)
         link_delivered[sold] = delivered
         arrived = np.bincount(net.link_slot[sold], weights=delivered, minlength=k)
         slot_received += arrived
         state.inventory += arrived
-
-    return MarketFlows(
-        demand,
-        planned,
-        slot_order,
-        link_order,
-        output,
-        link_delivered,
-        slot_received,
-        slot_used,
-        net.link_slot,
-        net.link_seller,
-        net.link_weight,
-    )
+    return output, link_delivered, slot_received, slot_used
 
 
 # ---------------------------------------------------------------- adaptation
@@ -264,3 +303,21 @@ def steady_state_demand(net: ProductionNetwork, final_demand: np.ndarray) -> np.
             net.link_weight[links] * net.slot_coef[slot] * demand[net.slot_firm[slot]]
         )
     return demand
+
+
+def steady_state_supply(
+    net: ProductionNetwork, final_demand: np.ndarray, rules: SupplyRules, capacity_slack: float
+) -> tuple[SupplyState, np.ndarray]:
+    """The state the model starts in: every firm produces what its customers need, with the
+    usual capacity slack and inventories on target. Returns it and each firm's normal output."""
+    demand0 = steady_state_demand(net, final_demand)
+    inventory0 = rules.inventory_months * net.slot_coef * demand0[net.slot_firm]
+    state = SupplyState(
+        capacity=np.maximum(demand0 * (1.0 + capacity_slack), 1e-9),
+        expected_demand=demand0.copy(),
+        inventory=inventory0,
+        low_fill_months=np.zeros(net.n_slots, dtype=np.int64),
+        search_timer=np.full(net.n_slots, np.nan),
+        inventory_factor=np.ones(net.n_firms),
+    )
+    return state, demand0
