@@ -17,6 +17,7 @@ Certificates bring longer credit lines (`finance.credit_factor`), a lower risk p
 from __future__ import annotations
 
 import math
+
 import numpy as np
 
 from sim.ecosystem.finance import FinanceState

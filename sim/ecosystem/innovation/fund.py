@@ -8,11 +8,11 @@ import math
 
 import numpy as np
 
+from sim.ecosystem.finance import FinanceSystem
 from sim.ecosystem.innovation.arrays import any_true
 from sim.ecosystem.innovation.certification import CertificationOffice
 from sim.ecosystem.innovation.deal_log import DealLog
 from sim.ecosystem.innovation.firms import InnovatingFirms
-from sim.ecosystem.finance import FinanceSystem
 from sim.scenario import Innovation, Policy
 
 
