@@ -5,6 +5,12 @@ Each month: entries and exits, obsolescence shocks, in January the yearly round 
 joint projects, guided fund); R&D spending and its draws; at a matchmaking round the deals;
 new SME innovations join the pool; quarterly royalties and damages; technology arriving in
 leaders' products; quarterly R&D adaptation; technology's effects on trade; certification.
+
+Technology in use changes trade: an SME's raises its effective capacity and lowers its labour
+cost per unit; a leader's lowers its labour cost and raises its share of final demand
+(`model.productivity_factor`, `finance.wage_factor`, `model.leader_demand_factor`). An SME's
+digital level raises its efficiency the same way and its inventory turnover (a smaller input
+inventory target, `model.inventory_factor`).
 Values are million yuan at base prices; technology levels are relative (about 1 at the start).
 """
 
