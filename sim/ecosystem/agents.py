@@ -8,25 +8,48 @@ Decisions that are taken rarely and by one firm at a time live here as methods.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import mesa
 import numpy as np
 
 from sim.ecosystem.draws import weighted_pick
+from sim.ecosystem.network import ProductionNetwork
+from sim.ecosystem.supply import MarketFlows, SupplyState
+from sim.scenario import Innovation, Scenario
 
-if TYPE_CHECKING:
-    from sim.ecosystem.model import EcosystemModel
-    from sim.scenario import Innovation
+
+class InnovationArrays(Protocol):
+    """The innovation layer's per-firm arrays an agent reads (the layer imports this module, so it
+    is described here rather than imported)."""
+
+    tech: np.ndarray
+    rd_intensity: np.ndarray
+    tier: np.ndarray
+    owner: np.ndarray
+    weight: np.ndarray  # leaders x component categories
+    leader_revenue: np.ndarray
+
+
+class FirmsModel(Protocol):
+    """What a firm agent reads of the model it belongs to (a mesa.Model: the agents module does
+    not import the model that builds them)."""
+
+    scenario: Scenario
+    network: ProductionNetwork
+    supply: SupplyState
+    flows: MarketFlows | None  # last month's market flows (None before the first month)
+    rng: np.random.Generator
+    innovation: InnovationArrays
 
 
 class Firm(mesa.Agent):
     """Common face of all firms."""
 
-    model: EcosystemModel
+    model: FirmsModel
     kind_name = "firm"
 
-    def __init__(self, model: EcosystemModel, firm_id: int) -> None:
+    def __init__(self, model: mesa.Model, firm_id: int) -> None:
         super().__init__(model)
         self.firm_id = int(firm_id)
 

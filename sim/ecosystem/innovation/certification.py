@@ -17,14 +17,14 @@ Certificates bring longer credit lines (`finance.credit_factor`), a lower risk p
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.ecosystem.finance import FinanceState
+from sim.ecosystem.innovation.context import EcosystemContext
+from sim.ecosystem.innovation.firms import InnovatingFirms
 from sim.ecosystem.network import LEADER, SME, ProductionNetwork, shares
-
-if TYPE_CHECKING:
-    from sim.ecosystem.innovation import InnovationLayer
+from sim.scenario import Innovation
 
 ORDINARY, CERTIFIED, LITTLE_GIANT = 0, 1, 2
 
@@ -38,12 +38,23 @@ def raise_base_weights(net: ProductionNetwork, links: np.ndarray, ratio: np.ndar
     net.link_base_weight = shares(w, net.per_slot_sum_for_links(w))
 
 
+def trade_positions(net: ProductionNetwork, st: FinanceState) -> tuple[np.ndarray, np.ndarray]:
+    """Each firm's trade receivables and payables: the finance layer's trade_positions, with a
+    row sum over the due-month buckets by einsum (faster)."""
+    owed = net.link_state["owed_seller"]
+    per_link = np.einsum("ij->i", owed)
+    n = net.n_firms
+    receivables = np.bincount(net.link_seller, weights=per_link, minlength=n)
+    payables = np.bincount(net.slot_firm[net.link_slot], weights=per_link, minlength=n)
+    payables += np.einsum("ij->i", st.owed_bank)
+    return receivables, payables
+
+
 class CertificationOffice:
     """Keeps last year's figures of every firm and reviews the SMEs each December."""
 
-    def __init__(self, layer: InnovationLayer) -> None:
-        self.layer = layer
-        model = layer.model
+    def __init__(self, model: EcosystemContext, rules: Innovation, firms: InnovatingFirms) -> None:
+        self.model, self.rules, self.innovators = model, rules, firms
         n = model.network.n_firms
         self.revenue_year = np.zeros(n)
         self.rd_year = np.zeros(n)
@@ -52,8 +63,7 @@ class CertificationOffice:
         self.whole_year = np.ones(n, dtype=bool)  # in business since the last review
         self.net_worth_start = self.net_worth()
         self.reviews: list[dict[str, float]] = []
-        self.tier_counts = np.bincount(layer.tier, minlength=3)  # firms per tier, kept by set_tiers
-        rules = layer.rules
+        self.tier_counts = np.bincount(firms.tier, minlength=3)  # firms per tier, kept by set_tiers
         # what each tier brings: credit-line bonus, risk-premium cut, leaders' order pull
         self._benefits = tuple(
             np.array([0.0, *bonus])
@@ -61,13 +71,19 @@ class CertificationOffice:
         )
 
     # ------------------------------------------------------------ bookkeeping
+    def trade_positions(self) -> tuple[np.ndarray, np.ndarray]:
+        return trade_positions(self.model.network, self.model.finance.state)
+
     def net_worth(self) -> np.ndarray:
-        return self.layer.net_worth()
+        """Each firm's book equity: cash + trade receivables - payables - bank debt."""
+        st = self.model.finance.state
+        receivables, payables = self.trade_positions()
+        return st.cash + receivables - payables - st.debt
 
     def debt_ratio(self, positions: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
         """Liabilities (bank debt and trade payables) over financial assets (cash and receivables)."""
-        st = self.layer.model.finance.state
-        receivables, payables = positions if positions is not None else self.layer.trade_positions()
+        st = self.model.finance.state
+        receivables, payables = positions if positions is not None else self.trade_positions()
         assets = np.maximum(st.cash, 0.0) + receivables
         return np.where(
             assets > 0, (st.debt + payables) / np.where(assets > 0, assets, 1.0), np.inf
@@ -85,7 +101,7 @@ class CertificationOffice:
 
     def recent_innovations(self, years: int = 3) -> np.ndarray:
         """Innovations in the current and the `years - 1` previous calendar years."""
-        t = self.layer.model.month
+        t = self.model.month
         cols = [((t // 12) - k) % 3 for k in range(years)]
         return self.innovations_by_year[:, cols].sum(axis=1)
 
@@ -93,37 +109,40 @@ class CertificationOffice:
         """Firms that entered or exited: no full year of figures, no certificate."""
         self.whole_year[firms] = False
         self.innovations_by_year[firms] = 0.0
-        st = self.layer.model.finance.state
+        st = self.model.finance.state
         # a new firm's opening accounts
         self.net_worth_start[firms] = st.cash[firms] - st.debt[firms]
-        held = firms[self.layer.tier[firms] > 0]
+        held = firms[self.innovators.tier[firms] > 0]
         if len(held):
             self.set_tiers(held, np.zeros(len(held), dtype=np.int8))
 
     # ------------------------------------------------------------ the review
     def review(self, t: int) -> None:
-        layer, rules = self.layer, self.layer.rules
-        model = layer.model
-        net, fin = model.network, model.finance
+        rules, smes = self.rules, self.innovators.smes
+        net, fin = self.model.network, self.model.finance
         alive = fin.state.alive
         revenue = self.revenue_year
         intensity = np.where(revenue > 0, self.rd_year / np.where(revenue > 0, revenue, 1.0), 0.0)
         niche_sales = np.bincount(
-            net.product[layer.smes], weights=revenue[layer.smes], minlength=net.n_components
+            net.product[smes], weights=revenue[smes], minlength=net.n_components
         )
         niche_share = np.zeros(net.n_firms)
-        cat = net.product[layer.smes]
-        niche_share[layer.smes] = np.where(
-            niche_sales[cat] > 0, revenue[layer.smes] / np.maximum(niche_sales[cat], 1e-12), 0.0
+        cat = net.product[smes]
+        niche_share[smes] = np.where(
+            niche_sales[cat] > 0, revenue[smes] / np.maximum(niche_sales[cat], 1e-12), 0.0
         )
         innovations = self.recent_innovations()
-        positions = layer.trade_positions()
+        positions = self.trade_positions()
         st = fin.state
         net_worth = st.cash + positions[0] - positions[1] - st.debt
-        sme_revenue = revenue[layer.smes][alive[layer.smes]]
+        sme_revenue = revenue[smes][alive[smes]]
         cap = rules.cert_size_cap * float(np.median(sme_revenue)) if len(sme_revenue) else np.inf
         eligible = (
-            (net.kind == SME) & alive & (layer.owner < 0) & self.whole_year & (revenue <= cap)
+            (net.kind == SME)
+            & alive
+            & (self.innovators.owner < 0)
+            & self.whole_year
+            & (revenue <= cap)
         )
         certified = (
             eligible
@@ -133,14 +152,14 @@ class CertificationOffice:
         )
         giant = (
             certified
-            & (layer.tier >= CERTIFIED)
+            & (self.innovators.tier >= CERTIFIED)
             & (niche_share >= rules.cert_niche_share)
             & (innovations >= rules.little_giant_innovations)
         )
         new_tier = np.where(giant, LITTLE_GIANT, np.where(certified, CERTIFIED, ORDINARY)).astype(
             np.int8
         )
-        self.set_tiers(layer.smes, new_tier[layer.smes])
+        self.set_tiers(smes, new_tier[smes])
         self._record_review(t, revenue, net_worth)
         # a new year of figures
         self.revenue_year[:] = 0.0
@@ -153,15 +172,14 @@ class CertificationOffice:
     def set_tiers(self, firms: np.ndarray, tiers: np.ndarray) -> None:
         """Give `firms` their tiers and the benefits that come with them (only firms whose tier
         changes have anything to change)."""
-        layer = self.layer
-        fin, net = layer.model.finance, layer.model.network
-        old = layer.tier[firms]
+        fin, net = self.model.finance, self.model.network
+        old = self.innovators.tier[firms]
         moved = (old != tiers).nonzero()[0]
         if not len(moved):
             return
         firms, tiers, old = firms[moved], tiers[moved], old[moved]
-        layer.tier[firms] = tiers
-        self.tier_counts = np.bincount(layer.tier, minlength=3)
+        self.innovators.tier[firms] = tiers
+        self.tier_counts = np.bincount(self.innovators.tier, minlength=3)
         credit, cut, pull = self._benefits
         fin.credit_factor[firms] = 1.0 + credit[tiers]
         fin.premium_factor[firms] = np.maximum(1.0 - cut[tiers], 0.0)
@@ -175,18 +193,18 @@ class CertificationOffice:
 
     def _record_review(self, t: int, revenue: np.ndarray, net_worth: np.ndarray) -> None:
         """Little giants against all domestic small firms (specialized SMEs and domestic suppliers)."""
-        layer, model = self.layer, self.layer.model
+        model = self.model
         net, alive = model.network, model.finance.state.alive
         small = (net.kind != LEADER) & ~net.foreign & alive
         full = small & self.whole_year
-        giant = (layer.tier == LITTLE_GIANT) & small
+        giant = (self.innovators.tier == LITTLE_GIANT) & small
         profit = net_worth - self.net_worth_start + self.dividends_year
         total_revenue = float(revenue[full].sum())
         total_profit = float(profit[full].sum())
         self.reviews.append(
             {
                 "step": float(t),
-                "certified": float((layer.tier >= CERTIFIED).sum()),
+                "certified": float((self.innovators.tier >= CERTIFIED).sum()),
                 "little_giants": float(giant.sum()),
                 "little_giant_share": float(giant.sum() / max(small.sum(), 1)),
                 "little_giant_revenue_share": float(revenue[giant & full].sum() / total_revenue)

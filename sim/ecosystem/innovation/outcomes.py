@@ -1,0 +1,137 @@
+"""The layer's run-level outcomes (DESIGN section 5): innovations per R&D yuan, how many were
+commercialized and how fast, the deals struck, technology growth and certification; the public
+ones (INNOVATION_OUTCOMES, in sim.analysis.outcomes.OUTCOME_NAMES) and more for calibration."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from sim.ecosystem.innovation.tables import Registry
+from sim.scenario import Innovation
+
+# the layer's outcomes in the public list (DESIGN section 8; sim.analysis.outcomes.OUTCOME_NAMES holds them)
+INNOVATION_OUTCOMES = (
+    "innovations",
+    "innovations_per_rd",
+    "commercialization_rate",
+    "commercialization_lag",
+    "licenses",
+    "patent_shares",
+    "acquisitions",
+    "killer_acquisitions",
+    "imitations",
+    "tech_growth",
+    "certified_smes",
+)
+INNOVATION_EXTRA_OUTCOMES = (
+    "innovations_sme",
+    "innovations_leader",
+    "innovations_per_rd_sme",
+    "innovations_per_rd_leader",
+    "commercialization_rate_sme",
+    "commercialization_rate_leader",
+    "commercialized",
+    "rd_intensity_sme",
+    "royalties",
+    "joint_projects",
+    "fund_investments",
+    "little_giants",
+    "little_giant_share",
+    "little_giant_revenue_share",
+    "little_giant_profit_share",
+)
+
+
+def _per(a: float, b: float) -> float:
+    return a / b if b > 0 else math.nan
+
+
+def _commercialization(
+    registry: Registry, is_leader: np.ndarray, horizon: int, rules: Innovation
+) -> dict[str, float]:
+    """Of the innovations old enough to have been used (the cohort), the share commercialized, by
+    maker; and the mean lag of those that were."""
+    reg = registry
+    born, firm, done = reg.born[: reg.n], reg.firm[: reg.n], reg.commercialized_at[: reg.n]
+    window = rules.shelf_life_months + rules.integration_months
+    cohort = born < horizon - window
+    used = done >= 0
+    leader = is_leader[firm]
+
+    def rate(among: np.ndarray) -> float:
+        return float(used[among].mean()) if among.any() else math.nan
+
+    return {
+        "commercialization_rate": rate(cohort),
+        "commercialization_lag": float((done - born)[used].mean()) if used.any() else math.nan,
+        "commercialization_rate_sme": rate(cohort & ~leader),
+        "commercialization_rate_leader": rate(cohort & leader),
+        "commercialized": float(used.sum()),
+    }
+
+
+def _reviews(ts: pd.DataFrame, reviews: list[dict[str, float]]) -> dict[str, float]:
+    """Certification at the end, and the little giants' shares over the reviews from the second year."""
+    horizon = len(ts)
+    frame = pd.DataFrame(reviews)
+    later = frame[frame["step"] >= 23] if len(frame) else frame
+
+    def review_mean(name: str) -> float:
+        return float(later[name].mean()) if len(later) else math.nan
+
+    return {
+        "certified_smes": float(ts["certified_smes"].iloc[-1]) if horizon else math.nan,
+        "little_giants": float(ts["little_giants"].iloc[-1]) if horizon else math.nan,
+        **{name: review_mean(name) for name in INNOVATION_EXTRA_OUTCOMES[-3:]},
+    }
+
+
+def innovation_outcomes(
+    ts: pd.DataFrame,
+    rules: Innovation,
+    registry: Registry,
+    is_leader: np.ndarray,
+    totals: dict[str, float],
+    deal_counts: dict[str, float],
+    tech_index_start: float,
+    reviews: list[dict[str, float]],
+) -> dict[str, float]:
+    """Run-level innovation outcomes, in the order of INNOVATION_OUTCOMES then INNOVATION_EXTRA_OUTCOMES.
+
+    totals: R&D (rd_sme, rd_leader), innovations (innovations_sme, innovations_leader) and royalties
+    of the run; ts: the run's monthly series."""
+    horizon = len(ts)
+    rd_sme, rd_leader = totals["rd_sme"], totals["rd_leader"]
+    inn_sme, inn_leader = totals["innovations_sme"], totals["innovations_leader"]
+    years = horizon / 12.0
+    start, end = tech_index_start, float(ts["tech_index"].iloc[-1]) if horizon else math.nan
+    growth = (
+        100.0 * math.log(end / start) / years if years > 0 and start > 0 and end > 0 else math.nan
+    )
+    count = deal_counts
+    found = {
+        "innovations": inn_sme + inn_leader,
+        "innovations_per_rd": _per(inn_sme + inn_leader, rd_sme + rd_leader),
+        "licenses": count["license"],
+        "patent_shares": count["patent_share"],
+        "acquisitions": count["acquisition"],
+        "killer_acquisitions": count["killer_acquisition"],
+        "imitations": count["imitation"],
+        "tech_growth": growth,
+        "innovations_sme": inn_sme,
+        "innovations_leader": inn_leader,
+        "innovations_per_rd_sme": _per(inn_sme, rd_sme),
+        "innovations_per_rd_leader": _per(inn_leader, rd_leader),
+        "rd_intensity_sme": float(ts["rd_intensity_sme"].iloc[-12:].mean())
+        if horizon
+        else math.nan,
+        "royalties": totals["royalties"],
+        "joint_projects": count["joint_project"],
+        "fund_investments": count["fund_investment"],
+        **_commercialization(registry, is_leader, horizon, rules),
+        **_reviews(ts, reviews),
+    }
+    return {name: found[name] for name in (*INNOVATION_OUTCOMES, *INNOVATION_EXTRA_OUTCOMES)}
