@@ -40,7 +40,8 @@ def throughput(
     CPU per run hardly depends on other processes: it shows an executor's overhead; the
     workers' own CPU per run (all threads of the worker process) shows what it costs there.
     """
-    from sim.experiments.designs import experiment_from_scenarios, run_experiment
+    from sim.experiments.designs import experiment_from_scenarios
+    from sim.experiments.runner import run_experiment
     from sim.experiments.runstore import read_run_record
 
     exp = experiment_from_scenarios([BASELINE], runs, seed=1, steps=steps, name="bench")

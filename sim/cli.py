@@ -134,7 +134,8 @@ def schema() -> None:
 def _run_and_report(exp, out: Path | None, workers, dask, fresh: bool, method: str) -> None:
     """Run (or resume) an experiment; print the comparison if it is one; exit 1 on failed runs."""
     from sim.experiments.compare import comparison_report, comparison_table, is_comparison
-    from sim.experiments.designs import run_experiment
+    from sim.experiments.runner import run_experiment
+    from sim.views.comparison_figures import draw_comparison
 
     out = out or Path("results") / exp.name
     try:
@@ -149,6 +150,7 @@ def _run_and_report(exp, out: Path | None, workers, dask, fresh: bool, method: s
         raise typer.Exit(130) from None
     if is_comparison(exp):
         result = comparison_report(exp, table, out, method=method)
+        draw_comparison(exp, out)
         # a file or a pipe gets 120 columns (rich's default of 80 wraps the intervals)
         (console if console.is_terminal else Console(width=120)).print(
             comparison_table(
@@ -265,6 +267,19 @@ def compare(
     _run_and_report(exp, out, workers, dask, fresh, "bootstrap" if bootstrap else "t")
 
 
+SecondOrderOption = Annotated[
+    bool,
+    typer.Option("--second-order", help="Also Sobol S2 (the design needs second_order: true)."),
+]
+TornadoRepsOption = Annotated[
+    int,
+    typer.Option(
+        min=0,
+        help="Replicates of the one-at-a-time runs (tornado) around the base scenario; 0 skips them.",
+    ),
+]
+
+
 @app.command()
 @one_line_errors
 def sensitivity(
@@ -288,24 +303,21 @@ def sensitivity(
             min=1, help="Base sample size instead of the file's (a smaller or larger study)."
         ),
     ] = None,
-    second_order: Annotated[
-        bool,
-        typer.Option("--second-order", help="Also Sobol S2 (the design needs second_order: true)."),
-    ] = False,
-    tornado_reps: Annotated[
-        int,
-        typer.Option(
-            min=0,
-            help="Replicates of the one-at-a-time runs (tornado) around the base scenario; 0 skips them.",
-        ),
-    ] = 5,
+    second_order: SecondOrderOption = False,
+    tornado_reps: TornadoRepsOption = 5,
     level: Annotated[
         float, typer.Option(min=0.5, max=0.999, help="Confidence level of the intervals.")
     ] = 0.95,
 ) -> None:
     """Run (or resume) a design, then sensitivity indices with confidence intervals, tables and figures."""
     from sim.experiments.designs import load_experiment
-    from sim.studies.sensitivity import check_request, report_tables, run_sensitivity
+    from sim.studies.sensitivity import (
+        SENSITIVITY_DIR,
+        check_request,
+        report_tables,
+        run_sensitivity,
+    )
+    from sim.views.sensitivity_figures import draw_sensitivity
 
     exp = load_experiment(experiment, seed=seed, samples=samples)
     check_request(exp, second_order)
@@ -315,6 +327,7 @@ def sensitivity(
         exp, out, workers=workers, dask=dask, fresh=fresh, tornado_reps=tornado_reps,
         second_order=second_order, level=level,
     )  # fmt: skip
+    written += draw_sensitivity(out / SENSITIVITY_DIR, tables=results)
     wide = console if console.is_terminal else Console(width=140)
     for table in report_tables(exp, results):
         wide.print(table)
@@ -323,44 +336,55 @@ def sensitivity(
     )
 
 
+# the options of `rongtong critical`
+CriticalScenario = Annotated[
+    Path, typer.Argument(help="Scenario YAML file (its own shocks are ignored).")
+]
+TopKOption = Annotated[
+    int, typer.Option(min=0, help="Also disrupt each of the K largest upstream firms by sales.")
+]
+EcosystemsOption = Annotated[
+    int, typer.Option(min=1, help="Ecosystems (replicate seeds); each draws its own network.")
+]
+CriticalOutOption = Annotated[
+    Path | None, typer.Option(help="Output folder (default results/critical_<scenario name>).")
+]
+DurationOption = Annotated[
+    int, typer.Option(min=1, help="Months each node is out: its time to recover (TTR).")
+]
+CapacityLossOption = Annotated[
+    float, typer.Option(min=0.01, max=1.0, help="Share of the node's capacity lost.")
+]
+StartOption = Annotated[int, typer.Option(min=0, help="Month the disruption starts.")]
+ThresholdOption = Annotated[
+    float,
+    typer.Option(
+        min=0.5, max=1.0, help="Output holds while >= this share of the counterfactual (TTS)."
+    ),
+]
+
+
 @app.command()
 @one_line_errors
 def critical(
-    scenario: Annotated[
-        Path, typer.Argument(help="Scenario YAML file (its own shocks are ignored).")
-    ],
-    top_k: Annotated[
-        int, typer.Option(min=0, help="Also disrupt each of the K largest upstream firms by sales.")
-    ] = 10,
-    reps: Annotated[
-        int, typer.Option(min=1, help="Ecosystems (replicate seeds); each draws its own network.")
-    ] = 1,
+    scenario: CriticalScenario,
+    top_k: TopKOption = 10,
+    reps: EcosystemsOption = 1,
     workers: WorkersOption = None,
     dask: DaskOption = None,
-    out: Annotated[
-        Path | None, typer.Option(help="Output folder (default results/critical_<scenario name>).")
-    ] = None,
+    out: CriticalOutOption = None,
     fresh: FreshOption = False,
     seed: Annotated[int, typer.Option(min=0, help="Root seed (SeedSequence).")] = 0,
-    duration: Annotated[
-        int, typer.Option(min=1, help="Months each node is out: its time to recover (TTR).")
-    ] = 6,
-    capacity_loss: Annotated[
-        float, typer.Option(min=0.01, max=1.0, help="Share of the node's capacity lost.")
-    ] = 1.0,
-    start: Annotated[int, typer.Option(min=0, help="Month the disruption starts.")] = 24,
+    duration: DurationOption = 6,
+    capacity_loss: CapacityLossOption = 1.0,
+    start: StartOption = 24,
     steps: Annotated[
         int | None, typer.Option(min=1, help="Months to simulate (default: the scenario's).")
     ] = None,
     set_: Annotated[
         list[str] | None, typer.Option("--set", help="Override a scenario field: key=value.")
     ] = None,
-    threshold: Annotated[
-        float,
-        typer.Option(
-            min=0.5, max=1.0, help="Output holds while >= this share of the counterfactual (TTS)."
-        ),
-    ] = 0.95,
+    threshold: ThresholdOption = 0.95,
 ) -> None:
     """Disrupt each category and each top-k firm alone; rank nodes by output loss, flag TTS < TTR."""
     import pandas as pd
@@ -369,11 +393,11 @@ def critical(
     from sim.studies.critical import (
         critical_experiment,
         criticality_table,
-        draw_critical,
         loss_drivers,
         summary_lines,
         write_critical,
     )
+    from sim.views.critical_figures import draw_critical
 
     scn = load_scenario(scenario, parse_overrides(set_))
     exp = critical_experiment(
@@ -389,7 +413,17 @@ def critical(
     drivers = loss_drivers(table)
     written = write_critical(out, table, drivers)
     written += draw_critical(out, table=table, series=series)
-    shown = Table(title=f"{exp.name}: nodes ranked by output loss", box=None)
+    (console if console.is_terminal else Console(width=140)).print(
+        _ranking_table(f"{exp.name}: nodes ranked by output loss", table)
+    )
+    for line in summary_lines(table, drivers=drivers):
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
+    console.print(f"wrote {len(written)} files in {out}/", markup=False, highlight=False)
+
+
+def _ranking_table(title: str, table) -> Table:
+    """The 12 most damaging nodes of a criticality table, as printed by `rongtong critical`."""
+    shown = Table(title=title, box=None)
     for name in (
         "rank",
         "node",
@@ -409,10 +443,7 @@ def critical(
             f"{row.ttr_months:g}", "yes" if row.critical else "", str(row.sellers),
             "yes" if row.specific else "", f"{100 * row.foreign_sales_share:.0f}",
         )  # fmt: skip
-    (console if console.is_terminal else Console(width=140)).print(shown)
-    for line in summary_lines(table, drivers=drivers):
-        console.print(line, markup=False, highlight=False, soft_wrap=True)
-    console.print(f"wrote {len(written)} files in {out}/", markup=False, highlight=False)
+    return shown
 
 
 @app.command()
@@ -426,7 +457,7 @@ def plot(
     ] = None,
 ) -> None:
     """Redraw the figures of stored results without running the model again (PNG, SVG and CSV)."""
-    from sim.views.gallery import redraw
+    from sim.views.redraw import redraw
 
     written = redraw(results_dir, out)
     for path in written:
@@ -457,13 +488,14 @@ def validate(
 ) -> None:
     """Run every check of DESIGN section 10 against published results; exit 1 if one fails."""
     from sim.studies.validation import rich_table, run_validation, select_checks, write_report
+    from sim.views.validation_figures import draw_validation
 
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {out}: exists and is not a folder")
     checks = select_checks(check)
     result = run_validation(checks, reps=reps, seed=seed, workers=workers, dask=dask)
     (console if console.is_terminal else Console(width=160)).print(rich_table(result))
-    written = write_report(result, out)
+    written = draw_validation(result, out) + write_report(result, out)
     failed = [r.check.key for r in result.results if not r.passed]
     console.print(
         f"wrote {len(written)} files in {out}/ (report.md); {len(result.results) - len(failed)} of "

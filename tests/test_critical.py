@@ -17,7 +17,8 @@ import sim.experiments.runs
 from sim.analysis.outcomes import time_to_recover, time_to_survive
 from sim.cli import app
 from sim.scenario import tier_firm_ids
-from sim.studies.critical import critical_experiment, draw_critical, node_summary
+from sim.studies.critical import critical_experiment, node_summary
+from sim.views.critical_figures import draw_critical
 from sim.views.gallery import firm_table
 
 START, TTR, TOP_K = 10, 4, 3

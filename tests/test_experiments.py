@@ -20,7 +20,8 @@ from typer.testing import CliRunner
 import sim
 import sim.experiments.runs
 from sim.cli import app
-from sim.experiments.designs import load_experiment, run_experiment
+from sim.experiments.designs import load_experiment
+from sim.experiments.runner import run_experiment
 
 REPO = Path(__file__).resolve().parent.parent
 TINY_ECOSYSTEM = {

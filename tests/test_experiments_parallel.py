@@ -16,7 +16,8 @@ import pandas as pd
 import pytest
 from test_experiments import GRID, cli, write_experiment
 
-from sim.experiments.designs import load_experiment, run_experiment
+from sim.experiments.designs import load_experiment
+from sim.experiments.runner import run_experiment
 
 
 def rongtong_command() -> list[str]:

@@ -20,8 +20,7 @@ from typer.testing import CliRunner
 from sim.analysis.statistics import t_interval
 from sim.cli import app
 from sim.io import write_parquet
-from sim.studies.sensitivity import (
-    draw_sensitivity,
+from sim.studies.sensitivity_indices import (
     grid_means,
     morris_indices,
     prcc,
@@ -29,6 +28,7 @@ from sim.studies.sensitivity import (
     top_parameters,
     tornado_effects,
 )
+from sim.views.sensitivity_figures import draw_sensitivity
 
 PI_BOUNDS = {f"x{i}": (-math.pi, math.pi) for i in (1, 2, 3)}
 

@@ -16,8 +16,9 @@ figure and the validation check alike.
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -91,6 +92,40 @@ def paired_differences(
     if method not in ("t", "bootstrap"):
         raise ValueError(f"method must be 't' or 'bootstrap', got {method!r}")
     by_cols, pair_cols = _as_list(by), _as_list(pair)
+    keys, reference, groups = _paired_groups(table, outcomes, by_cols, pair_cols, reference)
+    interval = partial(t_interval, level=level)
+    if method == "bootstrap":
+        interval = partial(bootstrap_interval, level=level, resamples=resamples, seed=seed)
+    rows = []
+    for outcome in outcomes:
+        ref = groups[reference][outcome]
+        for key in keys:
+            values = groups[key][outcome].astype(float)
+            row = {**dict(zip(by_cols, key, strict=True)), **_group_summary(outcome, values)}
+            if key == reference:
+                row.update(pairs=0, difference=math.nan, ci_low=math.nan, ci_high=math.nan)
+                row.update(pair_mean=math.nan, reference_pair_mean=math.nan)
+            else:
+                row.update(_paired_difference(values, ref, interval))
+            rows.append(row)
+    stats_cols = ["n", "mean", "sd", "pairs", "difference", "ci_low", "ci_high"]
+    extra = ["pair_mean", "reference_pair_mean"] if paired_means else []
+    out = pd.DataFrame(rows, columns=["outcome", *by_cols, *stats_cols, *extra])
+    out.attrs.update(level=level, method=method, reference=reference, by=by_cols)
+    return out
+
+
+def _paired_groups(
+    table: pd.DataFrame,
+    outcomes: Sequence[str],
+    by_cols: list[str],
+    pair_cols: list[str],
+    reference: Hashable | None,
+) -> tuple[list[tuple], tuple, dict[tuple, pd.DataFrame]]:
+    """The groups in table order, the reference group's key, and each group indexed by its pairs.
+
+    Refuses missing columns, an unknown reference and two rows of one group for the same pair.
+    """
     missing = [c for c in (*by_cols, *pair_cols, *outcomes) if c not in table.columns]
     if missing:
         raise KeyError(f"columns not in the table: {missing}")
@@ -105,55 +140,36 @@ def paired_differences(
         raise ValueError(f"more than one row per group and {pair_cols}: cannot pair")
     groups = {k: g.set_index(pair_cols) for k, g in table.groupby(by_cols, sort=False)}
     groups = {(k if isinstance(k, tuple) else (k,)): g for k, g in groups.items()}
-    rows = []
-    for outcome in outcomes:
-        ref = groups[reference][outcome]
-        for key in keys:
-            values = groups[key][outcome].astype(float)
-            finite = values[np.isfinite(values)]
-            row = dict(zip(by_cols, key, strict=True))
-            row.update(
-                outcome=outcome,
-                n=len(finite),
-                mean=float(finite.mean()) if len(finite) else math.nan,
-                sd=float(finite.std(ddof=1)) if len(finite) > 1 else math.nan,
-            )
-            if key == reference:
-                row.update(pairs=0, difference=math.nan, ci_low=math.nan, ci_high=math.nan)
-                row.update(pair_mean=math.nan, reference_pair_mean=math.nan)
-            else:
-                both = pd.concat([values, ref.astype(float)], axis=1, join="inner").to_numpy()
-                both = both[np.isfinite(both).all(axis=1)]
-                d = both[:, 0] - both[:, 1]
-                low, high = (
-                    t_interval(d, level)
-                    if method == "t"
-                    else bootstrap_interval(d, level, resamples, seed)
-                )
-                row.update(
-                    pairs=len(d),
-                    difference=float(d.mean()) if len(d) else math.nan,
-                    ci_low=low,
-                    ci_high=high,
-                    pair_mean=float(both[:, 0].mean()) if len(d) else math.nan,
-                    reference_pair_mean=float(both[:, 1].mean()) if len(d) else math.nan,
-                )
-            rows.append(row)
-    columns = [
-        "outcome",
-        *by_cols,
-        "n",
-        "mean",
-        "sd",
-        "pairs",
-        "difference",
-        "ci_low",
-        "ci_high",
-        *(["pair_mean", "reference_pair_mean"] if paired_means else []),
-    ]
-    out = pd.DataFrame(rows, columns=columns)
-    out.attrs.update(level=level, method=method, reference=reference, by=by_cols)
-    return out
+    return keys, reference, groups
+
+
+def _group_summary(outcome: str, values: pd.Series) -> dict:
+    """The outcome's n, mean and sd over a group's finite values."""
+    finite = values[np.isfinite(values)]
+    return {
+        "outcome": outcome,
+        "n": len(finite),
+        "mean": float(finite.mean()) if len(finite) else math.nan,
+        "sd": float(finite.std(ddof=1)) if len(finite) > 1 else math.nan,
+    }
+
+
+def _paired_difference(
+    values: pd.Series, ref: pd.Series, interval: Callable[[np.ndarray], tuple[float, float]]
+) -> dict:
+    """Mean difference against the reference over the pairs where both values are finite."""
+    both = pd.concat([values, ref.astype(float)], axis=1, join="inner").to_numpy()
+    both = both[np.isfinite(both).all(axis=1)]
+    d = both[:, 0] - both[:, 1]
+    low, high = interval(d)
+    return {
+        "pairs": len(d),
+        "difference": float(d.mean()) if len(d) else math.nan,
+        "ci_low": low,
+        "ci_high": high,
+        "pair_mean": float(both[:, 0].mean()) if len(d) else math.nan,
+        "reference_pair_mean": float(both[:, 1].mean()) if len(d) else math.nan,
+    }
 
 
 def mean_ci(

@@ -1,4 +1,4 @@
-"""The scenario comparison report: paired differences against the first scenario, and output paths.
+"""The scenario comparison report: paired differences against the first scenario.
 
 Used by `rongtong compare` and by `rongtong sweep` on a replicates design of two or more
 scenarios (the policy comparison of `make run`).
@@ -14,7 +14,8 @@ from rich import box
 from rich.table import Table
 
 from sim.analysis.statistics import paired_differences
-from sim.experiments.designs import Experiment, ReplicatesDesign, outcome_columns
+from sim.experiments.experiment_file import ReplicatesDesign
+from sim.experiments.plan import Experiment, outcome_columns
 from sim.io import write_atomic
 
 
@@ -26,31 +27,17 @@ def is_comparison(exp: Experiment) -> bool:
 def comparison_report(
     exp: Experiment, table: pd.DataFrame, out: Path, *, method: str = "t", level: float = 0.95
 ) -> pd.DataFrame:
-    """Write comparison.csv and output_paths.png under `out`; return the comparison table.
+    """Write comparison.csv under `out`; return the comparison table.
 
-    Failed runs are left out (their replicate is then unpaired for that scenario).
+    Failed runs are left out (their replicate is then unpaired for that scenario). The
+    figure of the output paths is drawn by sim.views.comparison_figures.
     """
-    from sim.views.plots import output_paths
-
     ok = table[table["error"].isna()]
     outcomes = outcome_columns(ok, exp.parameters)  # the measured ones: NaN has no difference
     result = paired_differences(
         ok, outcomes, by="scenario", pair="replicate", level=level, method=method
     )
     write_atomic(out / "comparison.csv", lambda p: result.to_csv(p, index=False))
-    series = pd.read_parquet(out / "timeseries.parquet")
-    if "output" in series.columns and len(series):
-        starts = [s.start for p in exp.points for s in p.scenario.shocks]
-        output_paths(
-            series,
-            out / "output_paths.png",
-            by="scenario",
-            y="output",
-            level=level,
-            title=f"{exp.name}: final output, mean of {len(exp.seeds)} replicates "
-            f"({level:.0%} confidence band)",
-            shock_start=min(starts) if starts else None,
-        )
     return result
 
 

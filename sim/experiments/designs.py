@@ -1,12 +1,11 @@
-"""Experiments: a base scenario, a design over it, the outcomes to keep, and how to run it.
+"""Experiments: read an experiment file and expand its design into a plan of validated scenarios.
 
-An experiment file expands into a *plan*: design points (one validated scenario each)
-times replicates. Replicate r uses the same seed at every design point (common random
-numbers), and every run carries its paired no-shock counterfactual (`run_scenario`), so
-differences between points are differences caused by the design, not by the dice. All
-seeds spawn from one `numpy.random.SeedSequence`, so results do not depend on the
-executor or the number of workers. `run_experiment` writes each finished run at once
-(sim.experiments.runstore) and resumes an interrupted experiment where it stopped.
+An experiment file (sim.experiments.experiment_file) expands into a *plan*
+(sim.experiments.plan): design points (one validated scenario each) times replicates.
+Every run carries its paired no-shock counterfactual (`run_scenario`), so differences
+between points are differences caused by the design, not by the dice.
+`run_experiment` (sim.experiments.runner) writes each finished run at once and resumes an
+interrupted experiment where it stopped.
 """
 
 from __future__ import annotations
@@ -14,21 +13,31 @@ from __future__ import annotations
 import difflib
 import hashlib
 import itertools
-import json
 import types
 import typing
-from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Any
 
-import numpy as np
-import pandas as pd
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import ValidationError
 
 from sim.analysis.outcomes import EXTRA_OUTCOMES, OUTCOME_NAMES
 from sim.errors import InputError
+from sim.experiments.experiment_file import (
+    DESIGN_KINDS,
+    ExecutorSettings,
+    ExperimentFile,
+    GridDesign,
+    LatinDesign,
+    MorrisDesign,
+    ReplicatesDesign,
+    SampleDesign,
+    SobolDesign,
+)
+from sim.experiments.plan import DesignPoint, Experiment, design_seed, replicate_seeds
+
+# re-exported: `sim` and older callers import run_experiment from here
+from sim.experiments.runner import run_experiment
 from sim.scenario import (
     FLAT_INDEX,
     SECTIONS,
@@ -40,246 +49,7 @@ from sim.scenario import (
     validate_scenario,
 )
 
-# series kept per run when the file does not say (the shocked run and its counterfactual)
-DEFAULT_SERIES: tuple[str, ...] = ("output", "final_demand", "unmet_demand", "employment")
-DESIGN_KINDS = ("replicates", "grid", "sobol", "morris", "latin")
-
-
-# ---------------------------------------------------------------- the file schema
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class ExecutorSettings(Strict):
-    """Where runs execute. The command line (--workers, --dask) overrides these."""
-
-    workers: int | None = Field(
-        None,
-        ge=0,
-        description="Local worker processes (default: the number of cores; 0 runs in this process).",
-    )
-    dask: str | None = Field(
-        None,
-        description="Dask scheduler address (tcp://host:port), or 'local' for a LocalCluster.",
-    )
-
-
-class ReplicatesDesign(Strict):
-    """The same seeds for each of a list of scenarios (the policy-comparison design)."""
-
-    kind: Literal["replicates"]
-    replicates: int = Field(
-        ge=1, description="Runs per scenario; replicate r has the same seed everywhere."
-    )
-    scenarios: list[str | dict[str, Any]] | None = Field(
-        None,
-        min_length=1,
-        description="Scenario files (relative to the experiment file) or inline scenarios layered on the "
-        "base scenario (an inline `extends:` replaces the base). Default: the base scenario alone.",
-    )
-
-
-class GridDesign(Strict):
-    """Every combination of the listed values of dotted parameters."""
-
-    kind: Literal["grid"]
-    replicates: int = Field(1, ge=1)
-    parameters: dict[str, list[Any]] = Field(
-        min_length=1, description="Dotted parameter -> list of values."
-    )
-
-    @model_validator(mode="after")
-    def _values_given(self) -> GridDesign:
-        for name, values in self.parameters.items():
-            if not values:
-                raise ValueError(f"parameter '{name}' needs at least one value")
-        return self
-
-
-class SampleDesign(Strict):
-    replicates: int = Field(1, ge=1)
-    samples: int = Field(ge=1, description="Base sample size (see the kind).")
-    parameters: dict[str, tuple[float, float]] = Field(
-        min_length=1, description="Dotted parameter -> [low, high]."
-    )
-
-    @model_validator(mode="after")
-    def _bounds_ordered(self) -> SampleDesign:
-        for name, (low, high) in self.parameters.items():
-            if not low < high:
-                raise ValueError(
-                    f"parameter '{name}': low bound must be < high bound, got [{low}, {high}]"
-                )
-        return self
-
-
-class SobolDesign(SampleDesign):
-    """Saltelli sample for Sobol indices: samples * (D + 2) points (samples * (2D + 2) with second order)."""
-
-    kind: Literal["sobol"]
-    second_order: bool = False
-
-    @model_validator(mode="after")
-    def _power_of_two(self) -> SobolDesign:
-        if self.samples & (self.samples - 1):
-            raise ValueError(
-                f"samples must be a power of 2 for a Sobol sequence, got {self.samples}"
-            )
-        return self
-
-
-class MorrisDesign(SampleDesign):
-    """Morris elementary effects: `samples` trajectories of D + 1 points on a grid of `levels`."""
-
-    kind: Literal["morris"]
-    levels: int = Field(4, ge=2)
-
-
-class LatinDesign(SampleDesign):
-    """Latin hypercube of `samples` points."""
-
-    kind: Literal["latin"]
-
-
-Design = Annotated[
-    ReplicatesDesign | GridDesign | SobolDesign | MorrisDesign | LatinDesign,
-    Field(discriminator="kind"),
-]
-
-
-class ExperimentFile(Strict):
-    """One experiment file."""
-
-    name: str | None = Field(
-        None, description="Used for the results folder (default: the file name)."
-    )
-    description: str = ""
-    scenario: str | dict[str, Any] | None = Field(
-        None,
-        description="The base scenario: a file (relative to the experiment file) or an inline scenario "
-        "(`extends:` relative to the experiment file). Default: all scenario defaults.",
-    )
-    seed: int = Field(
-        0, ge=0, description="Root of numpy.random.SeedSequence for every run's seed."
-    )
-    steps: int | None = Field(None, ge=1, description="Months per run (default: the scenario's).")
-    design: Design
-    outcomes: list[str] | None = Field(None, description="Outcomes to keep (default: all).")
-    timeseries: list[str] | Literal["all"] = Field(
-        list(DEFAULT_SERIES),
-        description="Per-step series kept for each run, with their no-shock counterfactual (`<name>_cf`).",
-    )
-    executor: ExecutorSettings = Field(default_factory=ExecutorSettings)
-
-
-# ---------------------------------------------------------------- the expanded plan
-
-
-@dataclass(frozen=True)
-class DesignPoint:
-    """One scenario of the design; every replicate runs it."""
-
-    index: int
-    label: str
-    params: dict[str, Any]
-    scenario: Scenario
-
-
-@dataclass(frozen=True)
-class RunSpec:
-    """One run: a design point, a replicate and its seed (shared by all points)."""
-
-    run_id: str
-    point: int
-    replicate: int
-    seed: int
-
-
-@dataclass
-class Experiment:
-    """A validated experiment: the design points, the seeds and what to keep."""
-
-    # scenarios compared on the same seeds get the paired-difference report (compare.py);
-    # an experiment that is not a policy comparison (e.g. the node study) sets it False
-    comparison: ClassVar[bool] = True
-    name: str
-    source: str
-    spec: ExperimentFile
-    points: list[DesignPoint]
-    seeds: list[int]
-    outcomes: tuple[str, ...] | None
-    series: tuple[str, ...]
-    file_sha256: str | None = None
-    problem: dict[str, Any] | None = None  # the SALib problem of a sampled design
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def parameters(self) -> list[str]:
-        return list(self.points[0].params) if self.points else []
-
-    @property
-    def root_seed(self) -> int:
-        return self.spec.seed
-
-    def runs(self) -> list[RunSpec]:
-        """Replicate-major order: an interrupted experiment has balanced replicates."""
-        return [
-            RunSpec(run_id(p.index, r), p.index, r, seed)
-            for r, seed in enumerate(self.seeds)
-            for p in self.points
-        ]
-
-    def fingerprint(self) -> str:
-        """What determines the results: scenarios, parameters, seeds, kept outcomes and series."""
-        blob = {
-            "points": [[p.label, p.params, p.scenario.fingerprint()] for p in self.points],
-            "seeds": self.seeds,
-            "outcomes": self.outcomes,
-            "series": self.series,
-        }
-        text = json.dumps(blob, sort_keys=True, default=str).encode()
-        return hashlib.sha256(text).hexdigest()[:16]
-
-
-def run_id(point: int, replicate: int) -> str:
-    return f"p{point:05d}-r{replicate:04d}"
-
-
-# the columns of an outcomes table (run_experiment) that name a run rather than measure it
-RUN_COLUMNS = ("run_id", "point", "scenario", "replicate", "seed", "error")
-
-
-def outcome_columns(
-    table: pd.DataFrame, parameters: Sequence[str], kept: Sequence[str] | None = None
-) -> list[str]:
-    """The outcome columns of an outcomes table (the layout of run_experiment).
-
-    The `kept` outcomes when the experiment names them, every one in the table (an
-    outcome never measured is then reported as such, not dropped); otherwise each column
-    that is not a run's name, a design parameter or `error` and has a finite value.
-    """
-    from sim.analysis.statistics import measured_outcomes
-
-    if kept is not None:
-        return [c for c in kept if c in table.columns]
-    skip = {*RUN_COLUMNS, *parameters}
-    return measured_outcomes(table, [c for c in table.columns if c not in skip])
-
-
-def replicate_seeds(root: int, replicates: int) -> list[int]:
-    """One integer seed per replicate, spawned from SeedSequence(root); `rongtong run --seed` reproduces a run."""
-    children = np.random.SeedSequence(root).spawn(2)[1].spawn(replicates)
-    return [int(c.generate_state(1, np.uint64)[0] >> np.uint64(1)) for c in children]
-
-
-def design_seed(root: int) -> int:
-    """The seed of a sampled design (SALib), from its own stream of the same root."""
-    return int(np.random.SeedSequence(root).spawn(2)[0].generate_state(1, np.uint32)[0])
-
-
-# ---------------------------------------------------------------- loading
+__all__ = ["build_experiment", "experiment_from_scenarios", "load_experiment", "run_experiment"]
 
 
 def load_experiment(
@@ -606,78 +376,3 @@ def _sample(design: SampleDesign, problem: dict, root: int) -> list[dict[str, fl
     else:
         matrix = latin.sample(problem, design.samples, seed=seed)
     return [dict(zip(problem["names"], map(float, row), strict=True)) for row in matrix]
-
-
-# ---------------------------------------------------------------- running
-
-
-def run_experiment(
-    exp: Experiment,
-    out: str | Path | None = None,
-    *,
-    workers: int | None = None,
-    dask: Any = None,
-    fresh: bool = False,
-    progress: bool = True,
-) -> pd.DataFrame:
-    """Run every unfinished run of `exp`, write them under `out`, return the tidy outcomes table.
-
-    One row a run, in design order: run_id, point, scenario, replicate, seed, the design
-    parameters, the outcomes and `error` (None, or the message of a run that raised; its
-    outcomes are NaN). A failing run does not stop the others. Re-running resumes: runs
-    already written are not run again. `workers` (default: the file's, else one per
-    core; 0 = this process) and `dask` (an address, 'local' or a distributed.Client)
-    choose the executor; the results are the same whichever is used.
-    """
-    from rich.console import Console
-
-    from sim.experiments.executors import make_executor
-    from sim.experiments.progress import RunProgress
-    from sim.experiments.runstore import RunStore, execute_run, tasks_for
-
-    out = Path(out) if out is not None else Path("results") / exp.name
-    workers = workers if workers is not None else exp.spec.executor.workers
-    dask = dask if dask is not None else exp.spec.executor.dask
-    store = RunStore(out)
-    store.check(exp, fresh)  # refuses another experiment's folder before writing anything
-    all_runs = exp.runs()
-    done = set() if fresh else store.finished(exp)
-    pending = [r for r in all_runs if r.run_id not in done]
-    console = Console(stderr=True)
-    if done and progress:
-        console.print(
-            f"{exp.name}: resuming, {len(done)} of {len(all_runs)} runs already in {out}",
-            markup=False,
-            highlight=False,
-            soft_wrap=True,
-        )
-    if done and store.code_changed:
-        console.print(
-            f"warning: {out}: the rongtong source changed since these runs were made; the finished "
-            "runs are kept (use --fresh to run them all with this code)",
-            markup=False,
-            highlight=False,
-            soft_wrap=True,
-        )
-    if not pending:  # all done: (re)consolidate only
-        store.close(store.open(exp, fresh, "none: all runs were done", 0), "finished", 0, [])
-        return store.consolidate(exp)
-    with make_executor(workers, dask, len(pending)) as executor:
-        manifest = store.open(exp, fresh, executor.description, len(pending))
-        failed: list[str] = []
-        status = "crashed"
-        bar = RunProgress(exp.name, len(pending), progress, console)
-        try:
-            with bar:
-                for output in executor.imap_unordered(execute_run, tasks_for(exp, pending)):
-                    store.save(output)
-                    if output.error is not None:
-                        failed.append(output.run_id)
-                    bar.advance(output.error is None)
-            status = "finished"
-        except KeyboardInterrupt:
-            status = "interrupted"
-            raise
-        finally:
-            store.close(manifest, status, bar.done, failed)
-    return store.consolidate(exp)

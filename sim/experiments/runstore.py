@@ -42,7 +42,7 @@ from sim.io import write_atomic, write_json, write_parquet
 from sim.scenario import Scenario
 
 if TYPE_CHECKING:
-    from sim.experiments.designs import Experiment, RunSpec
+    from sim.experiments.plan import Experiment, RunSpec
 
 RUN_META_KEY = b"rongtong.run"
 ID_COLUMNS = ("run_id", "point", "scenario", "replicate")

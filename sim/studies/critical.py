@@ -9,9 +9,9 @@ the disruption's duration, and the time to survive (TTS) is how many months fina
 holds at >= 95 % of the counterfactual on inventories and alternative suppliers
 (sim.analysis.outcomes.time_to_survive). A node is *critical* when TTS < TTR: the ecosystem
 cannot ride out its outage. The output-based recovery time (sim.analysis.outcomes.time_to_recover)
-is reported beside it.
+is reported beside it. The figures are drawn by sim.views.critical_figures.
 
-The plan is an experiment (sim.experiments.designs), so it runs through the same executors,
+The plan is an experiment (sim.experiments.plan), so it runs through the same executors,
 resumes after an interruption and takes every seed from one SeedSequence. The network
 is drawn from the run's seed: each replicate is its own ecosystem, top-k firms are
 chosen in each, and every node's profile (specificity, sellers, foreign share, exposure
@@ -20,7 +20,7 @@ of the leaders) is measured in the ecosystem of its replicate.
 
 from __future__ import annotations
 
-import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -29,9 +29,11 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import InputError
-from sim.experiments.designs import DesignPoint, Experiment, RunSpec, replicate_seeds
+from sim.experiments.experiment_file import ExperimentFile, ReplicatesDesign
+from sim.experiments.plan import DesignPoint, Experiment, RunSpec, replicate_seeds
 from sim.io import write_atomic, write_parquet
 from sim.scenario import Scenario, validate_scenario
+from sim.studies.node_profiles import ecosystem_profile
 
 CRITICAL_TABLE = "critical.parquet"
 KEPT_OUTCOMES = (
@@ -60,113 +62,6 @@ class CriticalExperiment(Experiment):
     def runs(self) -> list[RunSpec]:
         """The experiment's runs, each firm node only in the replicate whose top firm it is."""
         return [s for s in super().runs() if self.only.get(s.point, s.replicate) == s.replicate]
-
-
-# ---------------------------------------------------------------- node profiles
-
-
-def _exposure(leader_share: np.ndarray, leaders: np.ndarray) -> tuple[int, float]:
-    leaders = np.unique(leaders)
-    return len(leaders), float(leader_share[leaders].sum())
-
-
-def ecosystem_profile(model, top_k: int) -> tuple[pd.DataFrame, np.ndarray]:
-    """Profiles of every category and of the top-k upstream firms by sales; and those firms' ids.
-
-    Reads the public state of a freshly built model (network, steady-state output, prices).
-    """
-    from sim.ecosystem.network import LEADER, SME, SUPPLIER
-
-    net = model.network
-    n_c = net.n_components
-    sales = model.normal_output * model.price
-    buyer = net.slot_firm[net.link_slot]
-    link_product = net.slot_product[net.link_slot]
-    leader_share = net.leader_share
-    upstream = net.kind != LEADER
-    total_upstream = float(sales[upstream].sum())
-    recipe = net.component_recipe  # (C, k) raw products of each component
-
-    def leaders_needing(product: int) -> np.ndarray:
-        direct = net.slot_firm[(net.slot_product == product) & (net.kind[net.slot_firm] == LEADER)]
-        if product < n_c:
-            return direct
-        comps = np.flatnonzero((recipe == product).any(axis=1))
-        via = net.slot_firm[np.isin(net.slot_product, comps) & (net.kind[net.slot_firm] == LEADER)]
-        return np.concatenate([direct, via])
-
-    def category(product: int) -> tuple[dict[str, Any], float]:
-        """The statistics a category node and each firm in it share; and the category's sales."""
-        sellers = np.flatnonzero(net.product == product)
-        cat_sales = float(sales[sellers].sum())
-        foreign_sales = float(sales[sellers[net.foreign[sellers]]].sum())
-        is_comp = product < n_c
-        return {
-            "category": f"component {product}" if is_comp else f"raw {product - n_c}",
-            "specific": bool(net.specificity[product] > 0.5),
-            "foreign_dependent": (not is_comp) and bool(net.foreign_dependent[product - n_c]),
-            "sellers": len(sellers),
-            "foreign_sellers": int(net.foreign[sellers].sum()),
-            "foreign_sales_share": foreign_sales / cat_sales if cat_sales > 0 else math.nan,
-        }, cat_sales
-
-    categories = [category(product) for product in range(net.n_products)]
-    rows = []
-    for product, (cat, cat_sales) in enumerate(categories):
-        n_leaders, exposed = _exposure(leader_share, leaders_needing(product))
-        is_comp = product < n_c
-        rows.append(
-            {
-                "node_type": "component" if is_comp else "raw",
-                "node_id": product if is_comp else product - n_c,
-                "node": cat["category"],
-                **cat,
-                "buyers": len(np.unique(buyer[link_product == product])),
-                "leaders_exposed": n_leaders,
-                "demand_exposed_share": exposed,
-                "sales_share": cat_sales / total_upstream if total_upstream > 0 else math.nan,
-                "alternatives": 0,  # the whole category is out
-                "market_share": 1.0,
-                "customer_dependence": math.nan,
-            }
-        )
-    candidates = np.flatnonzero(upstream)
-    top = candidates[np.argsort(-sales[candidates], kind="stable")[:top_k]]
-    for firm in top:
-        product = int(net.product[firm])
-        mine = net.link_seller == firm
-        customers = np.unique(buyer[mine])
-        direct_leaders = customers[net.kind[customers] == LEADER]
-        if net.kind[firm] == SUPPLIER:  # leaders reached through the SMEs it supplies
-            smes = customers[net.kind[customers] == SME]
-            via = np.isin(net.link_seller, smes) & (net.kind[buyer] == LEADER)
-            reached = np.concatenate([direct_leaders, buyer[via]])
-        else:
-            reached = direct_leaders
-        n_leaders, exposed = _exposure(leader_share, reached)
-        cat, cat_sales = categories[product]
-        kind = "sme" if net.kind[firm] == SME else "supplier"
-        foreign = bool(net.foreign[firm])
-        rows.append(
-            {
-                "node_type": kind,
-                "node_id": int(firm),
-                "node": f"{'foreign ' if foreign else ''}{kind} #{firm} ({cat['category']})",
-                **cat,
-                "buyers": len(customers),
-                "leaders_exposed": n_leaders,
-                "demand_exposed_share": exposed,
-                "sales_share": float(sales[firm]) / total_upstream
-                if total_upstream > 0
-                else math.nan,
-                "alternatives": cat["sellers"] - 1,
-                "market_share": float(sales[firm]) / cat_sales if cat_sales > 0 else math.nan,
-                "customer_dependence": float(net.link_weight[mine].mean())
-                if mine.any()
-                else math.nan,
-            }
-        )
-    return pd.DataFrame(rows), top
 
 
 # ---------------------------------------------------------------- the plan
@@ -201,9 +96,6 @@ def critical_experiment(
     steps: int | None = None,
 ) -> CriticalExperiment:
     """One design point per node (and replicate, for firms); every run also runs its no-shock counterfactual."""
-    from sim.ecosystem.model import EcosystemModel
-    from sim.experiments.designs import ExperimentFile, ReplicatesDesign
-
     base = scn.without_shocks()
     if steps is not None:
         base = base.model_copy(update={"steps": int(steps)})
@@ -212,40 +104,12 @@ def critical_experiment(
             f"--start {start}: must be before the end of the run ({base.steps} months)"
         )
     seeds = replicate_seeds(seed, reps)
-    profiles, firms_of = [], []
-    for r, s in enumerate(seeds):
-        model = EcosystemModel(base, rng=s)
-        profile, top = ecosystem_profile(model, top_k)
-        model.release()
-        profiles.append(profile.assign(replicate=r, seed=s))
-        firms_of.append(profile[~profile["node_type"].isin(["component", "raw"])])
-    data = base.model_dump(mode="json")
-    points: list[DesignPoint] = []
-    only: dict[int, int] = {}
-
-    def add(row: pd.Series, replicate: int | None) -> None:
-        i = len(points)
-        node_data = {**data, "name": f"{scn.name}: {row['node']} disrupted"}
-        node_data["shocks"] = [
-            _shock(row["node_type"], int(row["node_id"]), capacity_loss, start, duration)
-        ]
-        scenario = validate_scenario(node_data, f"{source}: node {row['node']}")
-        points.append(
-            DesignPoint(
-                i,
-                row["node"],
-                {"node_type": row["node_type"], "node_id": int(row["node_id"])},
-                scenario,
-            )
-        )
-        if replicate is not None:
-            only[i] = replicate
-
-    for _, row in profiles[0][profiles[0]["node_type"].isin(["component", "raw"])].iterrows():
-        add(row, None)
-    for r, firms in enumerate(firms_of):
-        for _, row in firms.iterrows():
-            add(row, r)
+    profiles = _replicate_profiles(base, seeds, top_k)
+    points, only = _node_points(
+        scn.name, base, profiles, source, lambda row: _shock(
+            row["node_type"], int(row["node_id"]), capacity_loss, start, duration
+        ),
+    )  # fmt: skip
     name = f"critical_{scn.name}"
     spec = ExperimentFile(
         name=name,
@@ -276,6 +140,47 @@ def critical_experiment(
         },
     )
     return exp
+
+
+def _replicate_profiles(base: Scenario, seeds: list[int], top_k: int) -> list[pd.DataFrame]:
+    """The node profiles of each replicate's ecosystem (each seed draws its own network)."""
+    from sim.ecosystem.model import EcosystemModel
+
+    profiles = []
+    for r, s in enumerate(seeds):
+        model = EcosystemModel(base, rng=s)
+        profile, _top = ecosystem_profile(model, top_k)
+        model.release()
+        profiles.append(profile.assign(replicate=r, seed=s))
+    return profiles
+
+
+def _node_points(
+    name: str,
+    base: Scenario,
+    profiles: list[pd.DataFrame],
+    source: str,
+    shock: Callable[[pd.Series], dict[str, Any]],
+) -> tuple[list[DesignPoint], dict[int, int]]:
+    """A design point per category (run in every replicate), then per top firm of each replicate.
+
+    Returns the points and, for each firm point, the replicate whose ecosystem it belongs to.
+    """
+    data = base.model_dump(mode="json")
+    points: list[DesignPoint] = []
+    only: dict[int, int] = {}
+    is_category = [p["node_type"].isin(["component", "raw"]) for p in profiles]
+    nodes = [(row, None) for _, row in profiles[0][is_category[0]].iterrows()]
+    for r, (profile, cat) in enumerate(zip(profiles, is_category, strict=True)):
+        nodes += [(row, r) for _, row in profile[~cat].iterrows()]
+    for i, (row, replicate) in enumerate(nodes):
+        node_data = {**data, "name": f"{name}: {row['node']} disrupted", "shocks": [shock(row)]}
+        scenario = validate_scenario(node_data, f"{source}: node {row['node']}")
+        params = {"node_type": row["node_type"], "node_id": int(row["node_id"])}
+        points.append(DesignPoint(i, row["node"], params, scenario))
+        if replicate is not None:
+            only[i] = replicate
+    return points, only
 
 
 # ---------------------------------------------------------------- the table
@@ -376,61 +281,6 @@ def write_critical(folder: Path, table: pd.DataFrame, drivers: pd.DataFrame) -> 
         write_atomic(folder / "critical_drivers.csv", lambda p: drivers.to_csv(p, index=False))
     )
     return written
-
-
-def draw_critical(
-    folder: Path,
-    out: Path | None = None,
-    *,
-    table: pd.DataFrame | None = None,
-    series: pd.DataFrame | None = None,
-) -> list[Path]:
-    """The ranking figure, and the resilience triangle of the most damaging node.
-
-    `table` (criticality_table) and `series` (the runs' output paths) are read from
-    `folder` when not given.
-    """
-    from sim.views import gallery
-
-    out = out or folder
-    if table is None:
-        table = pd.read_parquet(folder / CRITICAL_TABLE)
-    ranked = table
-    if len(table) and table.groupby("node")["replicate"].nunique().max() > 1:
-        # several ecosystems per node: rank the nodes by their mean loss, with its interval
-        ranked = node_summary(table).assign(critical=lambda d: d["critical_share"] > 0.5)
-    written = gallery.critical_figure(ranked, out / "critical_ranking.png")
-    series_path = folder / "timeseries.parquet"
-    if len(table) and (series is not None or series_path.exists()):
-        if series is None:
-            series = pd.read_parquet(series_path)
-        top = table.iloc[0]
-        if "run_id" in table:
-            rid = table["run_id"].iloc[:1]
-        else:  # a table written before it kept run_id
-            runs = pd.read_parquet(folder / "outcomes.parquet")
-            rid = runs[(runs["scenario"] == top["node"]) & (runs["replicate"] == top["replicate"])][
-                "run_id"
-            ]
-        run = series[series["run_id"] == rid.iloc[0]] if len(rid) else series.iloc[:0]
-        if len(run):
-            start = int(np.searchsorted(run["step"].to_numpy(), _start_of(folder)))
-            written += gallery.resilience_triangle_figure(
-                run["step"],
-                run["output"],
-                run["output_cf"],
-                start,
-                out / "critical_top_node_triangle.png",
-                title=f"Most damaging node, {top['node']}: output against the no-shock counterfactual",
-            )
-    return written
-
-
-def _start_of(folder: Path) -> int:
-    import json
-
-    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    return int(manifest["critical"]["start"])
 
 
 def summary_lines(

@@ -3,13 +3,12 @@
 Each function takes plain data (a tidy DataFrame, arrays, a network) and a path, draws
 one figure with labelled axes (units in brackets) and a title that says what is shown,
 and writes PNG + SVG + the data behind it as CSV, atomically (sim.views.plots.save_figure).
-`redraw` rebuilds the figures of a results folder from what is stored there, so a
+sim.views.redraw rebuilds the figures of a results folder from what is stored there, so a
 figure can be restyled without running the model again.
 """
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
 from pathlib import Path
@@ -150,20 +149,21 @@ def resilience_triangle_figure(
         alpha=0.3,
         label=f"resilience triangle: {area:.1f} %-months",
     )
-    ax.axvline(step[start], color="black", ls=":", label=f"shock starts (month {step[start]})")
-    if math.isfinite(tts):
-        ax.axvline(
-            step[start] + tts, color="#8e44ad", ls="-.", label=f"time to survive: {tts:g} months"
-        )
-    if math.isfinite(ttr) and ttr > 0:
-        ax.axvline(
-            step[start] + ttr, color="#27ae60", ls="-.", label=f"time to recover: {ttr:g} months"
-        )
+    _shock_markers(ax, step[start], tts, ttr)
     ax.set_xlabel("month")
     ax.set_ylabel("final output (% of no-shock counterfactual)")
     ax.set_title(title or "Resilience triangle: output lost against the no-shock counterfactual")
     ax.legend(loc="lower right", fontsize=8)
     return save_figure(fig, path, data)
+
+
+def _shock_markers(ax, start: int, tts: float, ttr: float) -> None:
+    """Vertical lines at the shock's start and at its time to survive and to recover."""
+    ax.axvline(start, color="black", ls=":", label=f"shock starts (month {start})")
+    if math.isfinite(tts):
+        ax.axvline(start + tts, color="#8e44ad", ls="-.", label=f"time to survive: {tts:g} months")
+    if math.isfinite(ttr) and ttr > 0:
+        ax.axvline(start + ttr, color="#27ae60", ls="-.", label=f"time to recover: {ttr:g} months")
 
 
 def initial_trade(model) -> pd.DataFrame:
@@ -207,20 +207,13 @@ def firm_table(model) -> pd.DataFrame:
     )
 
 
-def network_figure(
-    firms: pd.DataFrame, links: pd.DataFrame, path: Path, *, title: str | None = None
-) -> list[Path]:
-    """Firms in tiers (leaders on top, foreign suppliers in a row of their own); link width by trade.
+NETWORK_TIERS = ["leader", "sme", "supplier", "foreign supplier"]  # top row first
 
-    `firms`: firm_id, type (leader / sme / supplier / foreign supplier), product, sales;
-    `links`: buyer, seller, trade_value.
-    """
+
+def _tier_positions(firms: pd.DataFrame, links: pd.DataFrame) -> np.ndarray:
+    """(x, y) of each firm (in `firms` order): one row per tier, each tier spread over the full width."""
     import networkx as nx
-    from matplotlib.collections import LineCollection
 
-    tiers = ["leader", "sme", "supplier", "foreign supplier"]
-    firms = firms.copy()
-    firms["tier"] = firms["type"].map({t: i for i, t in enumerate(tiers)})
     graph = nx.DiGraph()
     order = firms.sort_values(["tier", "product", "firm_id"])
     graph.add_nodes_from((int(r.firm_id), {"tier": int(r.tier)}) for r in order.itertuples())
@@ -229,16 +222,21 @@ def network_figure(
     )
     layout = nx.multipartite_layout(graph, subset_key="tier", align="horizontal")
     pos = np.array([layout[int(i)] for i in firms["firm_id"]])
-    index = {int(f): i for i, f in enumerate(firms["firm_id"])}
     tier = firms["tier"].to_numpy()
-    for t in range(len(tiers)):  # every tier spans the full width, whatever its size
+    for t in range(len(NETWORK_TIERS)):  # every tier spans the full width, whatever its size
         m = tier == t
         if m.any():
             lo, hi = pos[m, 0].min(), pos[m, 0].max()
             pos[m, 0] = 0.0 if hi <= lo else 2.0 * (pos[m, 0] - lo) / (hi - lo) - 1.0
     pos[:, 1] = -tier
-    sns.set_theme(**STYLE)
-    fig, ax = plt.subplots(figsize=(12, 5.5))
+    return pos
+
+
+def _draw_links(ax, firms: pd.DataFrame, links: pd.DataFrame, pos: np.ndarray) -> None:
+    """Supply links as lines between buyer and seller, width by trade value."""
+    from matplotlib.collections import LineCollection
+
+    index = {int(f): i for i, f in enumerate(firms["firm_id"])}
     b = np.array([index[int(x)] for x in links["buyer"]])
     s = np.array([index[int(x)] for x in links["seller"]])
     trade = links["trade_value"].to_numpy(float)
@@ -256,11 +254,28 @@ def network_figure(
             zorder=0,
         )
     )
+
+
+def network_figure(
+    firms: pd.DataFrame, links: pd.DataFrame, path: Path, *, title: str | None = None
+) -> list[Path]:
+    """Firms in tiers (leaders on top, foreign suppliers in a row of their own); link width by trade.
+
+    `firms`: firm_id, type (leader / sme / supplier / foreign supplier), product, sales;
+    `links`: buyer, seller, trade_value.
+    """
+    firms = firms.copy()
+    firms["tier"] = firms["type"].map({t: i for i, t in enumerate(NETWORK_TIERS)})
+    pos = _tier_positions(firms, links)
+    tier = firms["tier"].to_numpy()
+    sns.set_theme(**STYLE)
+    fig, ax = plt.subplots(figsize=(12, 5.5))
+    _draw_links(ax, firms, links, pos)
     sales = firms["sales"].to_numpy(float)
     size = (
         8.0 + 300.0 * np.sqrt(sales / sales.max()) if sales.max() > 0 else np.full(len(sales), 10.0)
     )
-    for t, name in enumerate(tiers):
+    for t, name in enumerate(NETWORK_TIERS):
         m = tier == t
         ax.scatter(
             pos[m, 0],
@@ -272,7 +287,7 @@ def network_figure(
             label=f"{TIER_NAMES[name]} ({int(m.sum())})",
             zorder=2,
         )
-    ax.set_yticks(-np.arange(len(tiers)), [TIER_NAMES[t] for t in tiers])
+    ax.set_yticks(-np.arange(len(NETWORK_TIERS)), [TIER_NAMES[t] for t in NETWORK_TIERS])
     ax.set_xticks([])
     ax.set_xlabel(
         "firms of a tier, side by side by product category (marker area ∝ sales; link width ∝ trade value per month)"
@@ -480,8 +495,6 @@ def sobol_s2_figure(indices: pd.DataFrame, path: Path, *, title: str | None = No
     includes 0 (or is unknown) are hatched with grey text, so the eye goes to the others.
     The CSV holds one row per outcome and pair with the value, its interval and that mark.
     """
-    from matplotlib.patches import Rectangle
-
     data = indices.loc[
         indices["index"] == "S2",
         ["outcome", "parameter", "parameter_2", "value", "conf", "ci_low", "ci_high"],
@@ -499,40 +512,7 @@ def sobol_s2_figure(indices: pd.DataFrame, path: Path, *, title: str | None = No
     values = data["value"].abs()
     vmax = max(0.1, float(values.max())) if values.notna().any() else 1.0
     for ax, outcome in zip(axes, outcomes, strict=True):
-        part = data[data["outcome"] == outcome]
-        grid = part.pivot(index="parameter", columns="parameter_2", values="value")
-        grid = grid.reindex(index=rows, columns=cols)
-        lower = np.tril(np.ones(grid.shape, bool), k=-1)  # pairs (i, j) with j <= i
-        sns.heatmap(
-            grid,
-            ax=ax,
-            mask=lower,
-            cmap="vlag",
-            vmin=-vmax,
-            vmax=vmax,
-            square=True,
-            linewidths=0.5,
-            linecolor="white",
-            cbar_kws={"label": "S2 (share of variance)"},
-        )
-        fontsize = 8 if len(cols) <= 6 else 6
-        for row in part.itertuples(index=False):
-            i, j = rows.index(row.parameter), cols.index(row.parameter_2)
-            if row.ci_includes_zero:
-                ax.add_patch(
-                    Rectangle((j, i), 1, 1, fill=False, hatch="///", edgecolor="0.6", lw=0)
-                )
-            if math.isfinite(row.value):
-                ax.text(
-                    j + 0.5,
-                    i + 0.5,
-                    f"{row.value:.2f}",
-                    ha="center",
-                    va="center",
-                    fontsize=fontsize,
-                    color="0.45" if row.ci_includes_zero else "black",
-                    fontweight="normal" if row.ci_includes_zero else "bold",
-                )
+        _s2_panel(ax, data[data["outcome"] == outcome], rows, cols, vmax)
         ax.set_xticks(np.arange(len(cols)) + 0.5, short[1:], rotation=30, ha="right", fontsize=8)
         ax.set_yticks(np.arange(len(rows)) + 0.5, short[:-1], rotation=0, fontsize=8)
         ax.grid(False)
@@ -546,6 +526,43 @@ def sobol_s2_figure(indices: pd.DataFrame, path: Path, *, title: str | None = No
     )
     fig.tight_layout()
     return save_figure(fig, path, data)
+
+
+def _s2_panel(ax, part: pd.DataFrame, rows: list[str], cols: list[str], vmax: float) -> None:
+    """One outcome's S2 heatmap; cells whose interval includes 0 hatched, their value in grey."""
+    from matplotlib.patches import Rectangle
+
+    grid = part.pivot(index="parameter", columns="parameter_2", values="value")
+    grid = grid.reindex(index=rows, columns=cols)
+    lower = np.tril(np.ones(grid.shape, bool), k=-1)  # pairs (i, j) with j <= i
+    sns.heatmap(
+        grid,
+        ax=ax,
+        mask=lower,
+        cmap="vlag",
+        vmin=-vmax,
+        vmax=vmax,
+        square=True,
+        linewidths=0.5,
+        linecolor="white",
+        cbar_kws={"label": "S2 (share of variance)"},
+    )
+    fontsize = 8 if len(cols) <= 6 else 6
+    for row in part.itertuples(index=False):
+        i, j = rows.index(row.parameter), cols.index(row.parameter_2)
+        if row.ci_includes_zero:
+            ax.add_patch(Rectangle((j, i), 1, 1, fill=False, hatch="///", edgecolor="0.6", lw=0))
+        if math.isfinite(row.value):
+            ax.text(
+                j + 0.5,
+                i + 0.5,
+                f"{row.value:.2f}",
+                ha="center",
+                va="center",
+                fontsize=fontsize,
+                color="0.45" if row.ci_includes_zero else "black",
+                fontweight="normal" if row.ci_includes_zero else "bold",
+            )
 
 
 def morris_figure(indices: pd.DataFrame, path: Path, *, title: str | None = None) -> list[Path]:
@@ -701,165 +718,3 @@ def critical_figure(
         fontsize=10,
     )
     return save_figure(fig, path, data.iloc[::-1])
-
-
-# ---------------------------------------------------------------- redrawing stored results
-
-
-def redraw(folder: Path, out: Path | None = None) -> list[Path]:
-    """Redraw every figure the stored results of `folder` allow, without running the model.
-
-    Recognizes a `rongtong run --out` folder (timeseries / counterfactual / outcomes.json),
-    an experiment folder (manifest.json, outcomes.parquet, timeseries.parquet), its
-    `sensitivity/` tables and a `rongtong critical` folder (critical.parquet).
-    """
-    from sim.errors import InputError
-
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise InputError(f"{folder}: results folder not found")
-    out = Path(out) if out is not None else folder / "figures"
-    from sim.studies.critical import CRITICAL_TABLE, draw_critical
-    from sim.studies.sensitivity import SENSITIVITY_DIR, draw_sensitivity
-
-    written: list[Path] = []
-    if (folder / CRITICAL_TABLE).exists():  # one run per node: the ranking says it all
-        written += draw_critical(folder, out)
-    elif (folder / "timeseries.parquet").exists() and (folder / "counterfactual.parquet").exists():
-        written += _redraw_run(folder, out)
-    elif (folder / "manifest.json").exists() and (folder / "outcomes.parquet").exists():
-        written += _redraw_experiment(folder, out)
-    if (folder / SENSITIVITY_DIR).is_dir():
-        written += draw_sensitivity(folder / SENSITIVITY_DIR, out / SENSITIVITY_DIR)
-    if not written:
-        raise InputError(
-            f"{folder}: no stored results found; expected a `rongtong run --out` folder (timeseries.parquet, "
-            "counterfactual.parquet), an experiment folder (manifest.json, outcomes.parquet) or a "
-            "`rongtong critical` folder (critical.parquet)"
-        )
-    return written
-
-
-def _redraw_run(folder: Path, out: Path) -> list[Path]:
-    import yaml
-
-    from sim.ecosystem.model import EcosystemModel
-    from sim.scenario import validate_scenario
-    from sim.views.plots import output_vs_counterfactual
-
-    ts = pd.read_parquet(folder / "timeseries.parquet")
-    cf = pd.read_parquet(folder / "counterfactual.parquet")
-    info = (
-        json.loads((folder / "outcomes.json").read_text())
-        if (folder / "outcomes.json").exists()
-        else {}
-    )
-    name, seed, start = info.get("scenario", folder.name), info.get("seed"), info.get("shock_start")
-    written = output_vs_counterfactual(
-        ts,
-        cf,
-        f"{name}: final output with and without the shocks (seed {seed})",
-        start,
-        out / "output.png",
-    )
-    if start is not None:
-        written += resilience_triangle_figure(
-            ts["step"],
-            ts["output"],
-            cf["output"],
-            int(start),
-            out / "resilience_triangle.png",
-            title=f"{name} (seed {seed}): resilience triangle of final output",
-        )
-    if (folder / "deals.parquet").exists():
-        written += deals_figure(
-            pd.read_parquet(folder / "deals.parquet"),
-            out / "deals_over_time.png",
-            steps=len(ts),
-            title=f"{name} (seed {seed}): technology deals per month by type",
-        )
-    scenario_file = folder / "scenario.resolved.yaml"
-    if scenario_file.exists() and seed is not None:
-        # the network and firm sizes of month 0 follow from the scenario and the seed alone:
-        # building the model (not running it) gives them back
-        scn = validate_scenario(
-            yaml.safe_load(scenario_file.read_text(encoding="utf-8")), str(scenario_file)
-        )
-        model = EcosystemModel(scn.without_shocks(), rng=int(seed))
-        firms, links = firm_table(model), initial_trade(model)
-        model.release()
-        written += network_figure(
-            firms,
-            links,
-            out / "network.png",
-            title=f"{name} (seed {seed}): production network at month 0, link width by trade volume",
-        )
-        sizes, when = firms, "month 0 (steady state)"
-        if (folder / "agents.parquet").exists():  # the sizes at the end of the run
-            panel = pd.read_parquet(folder / "agents.parquet")
-            last = panel[panel["step"] == panel["step"].max()]
-            sizes = last.assign(
-                type=np.where(last["foreign"], "foreign supplier", last["type"].astype(str))
-            )
-            when = f"month {int(last['step'].iloc[0])}"
-        written += firm_size_figure(
-            sizes, out / "firm_sizes.png", title=f"{name} (seed {seed}): firm sales at {when}"
-        )
-    return written
-
-
-def _redraw_experiment(folder: Path, out: Path) -> list[Path]:
-    from sim.experiments.designs import outcome_columns
-    from sim.studies.sensitivity import SENSITIVITY_DIR, grid_means
-
-    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    table = pd.read_parquet(folder / "outcomes.parquet")
-    series = pd.read_parquet(folder / "timeseries.parquet")
-    written: list[Path] = []
-    if "output" in series.columns and len(series):
-        by = "scenario"
-        if series["scenario"].nunique() == 1 and series["point"].nunique() <= 12:
-            by = "point"
-        name = manifest.get("experiment", folder.name)
-        written += output_paths_figure(
-            series,
-            out / "output_paths.png",
-            by=by,
-            y="output",
-            title=f"{name}: final output, mean over replicates per {by} (95 % confidence band)",
-        )
-        if "output_cf" in series.columns:
-            first = series[series["run_id"] == series["run_id"].iloc[0]]
-            start = _divergence(first["output"].to_numpy(), first["output_cf"].to_numpy())
-            if start is not None:
-                written += resilience_triangle_figure(
-                    first["step"],
-                    first["output"],
-                    first["output_cf"],
-                    start,
-                    out / "resilience_triangle.png",
-                    title=f"{name}, run {first['run_id'].iloc[0]}: resilience triangle of final output",
-                )
-    design = manifest.get("design", {})
-    points = manifest.get("points") or [{}]
-    params = [p for p in points[0].get("params", {}) if p in table.columns]  # canonical names
-    # a sensitivity study of the grid has its own grid means: redraw draws those, once
-    drawn = (folder / SENSITIVITY_DIR / "grid_means.parquet").exists()
-    if design.get("kind") == "grid" and params and not drawn:
-        ok = table[table["error"].isna()]
-        kept = manifest.get("outcomes")  # a list, or "all"
-        names = outcome_columns(
-            ok, list(points[0].get("params", {})), kept if isinstance(kept, list) else None
-        )
-        outcomes = [c for c in names if np.isfinite(ok[c]).any()]
-        means = grid_means(ok, params, outcomes)
-        written += lever_response_figure(means, params, out / "lever_response.png")
-        if len(params) == 2:
-            written += heatmap_figure(means, params[0], params[1], out / "grid_heatmap.png")
-    return written
-
-
-def _divergence(y: np.ndarray, cf: np.ndarray) -> int | None:
-    """First month the shocked path leaves its counterfactual (where the shock began to bite)."""
-    differs = ~np.isclose(y, cf, rtol=1e-12, atol=0.0)
-    return int(np.argmax(differs)) if differs.any() else None

@@ -13,7 +13,8 @@ import itertools
 import os
 import threading
 import time
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from html import escape
 from pathlib import Path
 from typing import Any, cast
@@ -130,13 +131,11 @@ def Labelled(spec: ControlSpec):
     )
 
 
-@solara.component
-def NumberControl(spec: ControlSpec, value: Any, on_change, epoch: int = 0, slider: bool = True):
-    """Slider plus a box to type a value; a refused value shows its message under the box.
+def _use_typed_value(spec: ControlSpec, value: Any, on_change, epoch: int):
+    """The state of a typed value: its text, the refusal shown under it and the last value taken.
 
-    `on_change(value)` returns None when the value was taken, or a message why not. The
-    typed text stays in the box, marked, until a value is taken or the run is reset
-    (`epoch` changes).
+    A hook (call it unconditionally, as a component's first lines): returns text, error,
+    last_set, commit(new) and typed(raw).
     """
     text, set_text = solara.use_state(_fmt(value))
     error, set_error = solara.use_state(cast(str | None, None))
@@ -169,15 +168,50 @@ def NumberControl(spec: ControlSpec, value: Any, on_change, epoch: int = 0, slid
             return
         commit(new)
 
+    return text, error, last_set, commit, typed
+
+
+def _slider_range(spec: ControlSpec) -> tuple[float, float]:
+    """The slider's ends: the slider never offers a value the schema refuses."""
+    lo, hi = spec.slider_range
+    if spec.exclusive_minimum:
+        lo += spec.slider_step
+    if spec.exclusive_maximum:
+        hi -= spec.slider_step
+    return lo, hi
+
+
+def _slider(spec: ControlSpec, value: Any, lo: float, hi: float, commit) -> None:
+    shown = min(max(float(value if value is not None else lo), lo), hi)
+    if spec.kind == "integer":
+        solara.SliderInt(
+            label="", value=int(shown), min=int(lo), max=int(hi), on_value=lambda v: commit(int(v))
+        )
+    else:
+        solara.SliderFloat(
+            label="",
+            value=shown,
+            min=lo,
+            max=hi,
+            step=spec.slider_step,
+            on_value=lambda v: commit(round(float(v), 10)),
+        )
+
+
+@solara.component
+def NumberControl(spec: ControlSpec, value: Any, on_change, epoch: int = 0, slider: bool = True):
+    """Slider plus a box to type a value; a refused value shows its message under the box.
+
+    `on_change(value)` returns None when the value was taken, or a message why not. The
+    typed text stays in the box, marked, until a value is taken or the run is reset
+    (`epoch` changes).
+    """
+    text, error, last_set, commit, typed = _use_typed_value(spec, value, on_change, epoch)
     with solara.Column(
         gap="2px", style={"margin-bottom": "12px"}, classes=[f"rt-control-{spec.name}"]
     ):
         Labelled(spec)
-        lo, hi = spec.slider_range
-        if spec.exclusive_minimum:  # the slider never offers a value the schema refuses
-            lo += spec.slider_step
-        if spec.exclusive_maximum:
-            hi -= spec.slider_step
+        lo, hi = _slider_range(spec)
         if spec.nullable:
             fallback = last_set if last_set is not None else lo + 0.2 * (hi - lo)
             if spec.kind == "integer":
@@ -190,24 +224,7 @@ def NumberControl(spec: ControlSpec, value: Any, on_change, epoch: int = 0, slid
         if value is not None or not spec.nullable:
             with solara.Row(style={"align-items": "center", "padding-top": "14px"}):
                 if slider:
-                    shown = min(max(float(value if value is not None else lo), lo), hi)
-                    if spec.kind == "integer":
-                        solara.SliderInt(
-                            label="",
-                            value=int(shown),
-                            min=int(lo),
-                            max=int(hi),
-                            on_value=lambda v: commit(int(v)),
-                        )
-                    else:
-                        solara.SliderFloat(
-                            label="",
-                            value=shown,
-                            min=lo,
-                            max=hi,
-                            step=spec.slider_step,
-                            on_value=lambda v: commit(round(float(v), 10)),
-                        )
+                    _slider(spec, value, lo, hi, commit)
                 solara.InputText(
                     label=f"{spec.english} value",
                     value=text,
@@ -278,17 +295,14 @@ def submit(builder: str, *args: Any) -> tuple:
     return next(JOBS), RENDERER.submit(builder, *args), builder, args
 
 
-@solara.component
-def Views(run: PairedRun, version: solara.Reactive, clock: FrameClock):
-    drawing = version.value  # subscribe: redraw when the model steps
-    solara.use_effect(lambda: clock.mark(drawing), [drawing])
+def _use_chart_jobs(run: PairedRun) -> dict[str, tuple]:
+    """This month's figures, all sent to the workers at once (a hook: memoized per month)."""
     ts, cf = run.series()
     window = run.shock_window()
     has_exits = any(c in ts.columns for c in EXIT_COLUMNS)
     has_deals = any(c in ts.columns for c in (INNOVATION_COLUMN, *DEAL_COLUMNS))
 
     def charts() -> dict[str, tuple]:
-        # all figures of the month go to the workers at once, then are collected
         jobs = {
             "output": submit("output", ts, cf, run.horizon, window),
             "demand": submit("demand", ts, cf, run.horizon, window),
@@ -299,11 +313,14 @@ def Views(run: PairedRun, version: solara.Reactive, clock: FrameClock):
             jobs["innovation"] = submit("innovation", ts, run.horizon, window)
         return jobs
 
-    jobs = solara.use_memo(charts, [run.run_id, run.month])
+    return solara.use_memo(charts, [run.run_id, run.month])
+
+
+def _use_network_job(run: PairedRun) -> tuple:
+    """The network picture (a hook): redrawn only when a firm's status or the links change."""
     network_view = solara.use_memo(lambda: views.NetworkView(run.shocked.network), [run.run_id])
     status = run.firm_status()
     net = run.shocked.network
-    # redrawn only when a firm's status or the links change
     network_key = [
         run.run_id,
         status.disrupted.tobytes(),
@@ -311,12 +328,13 @@ def Views(run: PairedRun, version: solara.Reactive, clock: FrameClock):
         net.link_slot.tobytes(),
         net.link_seller.tobytes(),
     ]
-    network_job = solara.use_memo(
+    return solara.use_memo(
         lambda: submit("network", network_view.picture(status, run.month)), network_key
     )
-    with solara.Columns([1, 1]):
-        Chart(jobs["output"], "rt-output-chart")
-        Chart(jobs["demand"], "rt-demand-chart")
+
+
+def _layer_charts(jobs: dict[str, tuple]) -> None:
+    """The finance and innovation charts, or a note saying which layer would add them."""
     with solara.Columns([1, 1]):
         if "exits" in jobs:
             Chart(jobs["exits"], "rt-exits-chart")
@@ -334,7 +352,9 @@ def Views(run: PairedRun, version: solara.Reactive, clock: FrameClock):
                 "imitations) appear here once the innovation layer adds them to model.timeseries().",
                 "rt-innovation-note",
             )
-    Chart(network_job, "rt-network-chart")
+
+
+def _outcomes_card(run: PairedRun) -> None:
     table = run.outcome_table()
     with solara.Card("Outcomes so far", style=CARD, classes=["rt-outcomes"]):
         note = (
@@ -350,7 +370,89 @@ def Views(run: PairedRun, version: solara.Reactive, clock: FrameClock):
         )
 
 
+@solara.component
+def Views(run: PairedRun, version: solara.Reactive, clock: FrameClock):
+    drawing = version.value  # subscribe: redraw when the model steps
+    solara.use_effect(lambda: clock.mark(drawing), [drawing])
+    jobs = _use_chart_jobs(run)
+    network_job = _use_network_job(run)
+    with solara.Columns([1, 1]):
+        Chart(jobs["output"], "rt-output-chart")
+        Chart(jobs["demand"], "rt-demand-chart")
+    _layer_charts(jobs)
+    Chart(network_job, "rt-network-chart")
+    _outcomes_card(run)
+
+
 # ---------------------------------------------------------------- page
+
+
+@dataclass
+class PageState:
+    """The page's state shared by its callbacks: the run shown, whether it plays, the message."""
+
+    current: Any  # solara ref to the run shown
+    set_settings: Callable[[Settings], None]
+    set_run: Callable[[PairedRun], None]
+    version: solara.Reactive
+    playing: solara.Reactive
+    stride: solara.Reactive
+    message: solara.Reactive
+    generation: solara.Reactive  # runs started: a reset clears refused values
+    clock: FrameClock
+
+    def apply(self, new: Settings) -> str | None:
+        """Restart at month 0 with new control values; on refusal keep the old run and say why."""
+        self.playing.set(False)
+        try:
+            fresh = start_run(new)
+        except (ControlError, InputError) as exc:
+            self.message.set(f"Refused: {exc}")
+            return str(exc)
+        except Exception as exc:  # keep the page alive whatever the model says
+            self.message.set(f"Could not build the run: {type(exc).__name__}: {exc}")
+            return str(exc)
+        old = self.current.current
+        self.current.current = fresh
+        self.set_settings(new)
+        self.set_run(fresh)
+        self.generation.set(self.generation.value + 1)
+        self.message.set("")
+        if old is not None and old is not fresh:
+            old.release()
+        return None
+
+    def step_once(self, run: PairedRun) -> None:
+        try:
+            run.step(int(self.stride.value))
+        except Exception as exc:
+            self.message.set(f"Step failed: {type(exc).__name__}: {exc}")
+        self.version.set(self.version.value + 1)
+
+    def play(self, cancel: threading.Event) -> None:
+        """Step the run while Run is on, never ahead of what the page has drawn."""
+        if not self.playing.value:
+            return
+        mine = self.current.current
+        while (
+            not cancel.is_set()
+            and self.playing.value
+            and mine is self.current.current
+            and not mine.finished
+        ):
+            started = time.monotonic()
+            try:
+                mine.step(int(self.stride.value))
+            except Exception as exc:
+                self.message.set(f"Step failed: {type(exc).__name__}: {exc}")
+                break
+            shown = self.version.value + 1
+            self.version.set(shown)
+            # never step ahead of the page: on a busy machine renders would pile up unseen
+            self.clock.wait(shown, cancel, timeout=30.0)
+            cancel.wait(max(0.0, FRAME_SECONDS - (time.monotonic() - started)))
+        if mine is self.current.current:
+            self.playing.set(False)
 
 
 @solara.component
@@ -367,74 +469,13 @@ def Page():
     current = solara.use_ref(run)
     current.current = run
     clock = solara.use_memo(FrameClock, [])
-
-    def apply(new: Settings) -> str | None:
-        """Restart at month 0 with new control values; on refusal keep the old run and say why."""
-        playing.set(False)
-        try:
-            fresh = start_run(new)
-        except (ControlError, InputError) as exc:
-            message.set(f"Refused: {exc}")
-            return str(exc)
-        except Exception as exc:  # keep the page alive whatever the model says
-            message.set(f"Could not build the run: {type(exc).__name__}: {exc}")
-            return str(exc)
-        old = current.current
-        current.current = fresh
-        set_settings(new)
-        set_run(fresh)
-        generation.set(generation.value + 1)
-        message.set("")
-        if old is not None and old is not fresh:
-            old.release()
-        return None
-
-    def step_once() -> None:
-        try:
-            run.step(int(stride.value))
-        except Exception as exc:
-            message.set(f"Step failed: {type(exc).__name__}: {exc}")
-        version.set(version.value + 1)
-
-    def loop(cancel: threading.Event) -> None:
-        if not playing.value:
-            return
-        mine = current.current
-        while (
-            not cancel.is_set() and playing.value and mine is current.current and not mine.finished
-        ):
-            started = time.monotonic()
-            try:
-                mine.step(int(stride.value))
-            except Exception as exc:
-                message.set(f"Step failed: {type(exc).__name__}: {exc}")
-                break
-            shown = version.value + 1
-            version.set(shown)
-            # never step ahead of the page: on a busy machine renders would pile up unseen
-            clock.wait(shown, cancel, timeout=30.0)
-            cancel.wait(max(0.0, FRAME_SECONDS - (time.monotonic() - started)))
-        if mine is current.current:
-            playing.set(False)
-
-    solara.use_thread(loop, dependencies=[playing.value, run.run_id], intrusive_cancel=False)
-
-    def reset() -> None:
-        apply(settings)
-
-    def pick_scenario(name: str) -> None:
-        try:
-            new = settings_from_file(choices[name], seed=settings.seed)
-        except InputError as exc:
-            message.set(f"Refused: {exc}")
-            return
-        apply(new)
-
-    def set_lever(name: str):
-        return lambda value: apply(settings.with_lever(name, value))
+    state = PageState(
+        current, set_settings, set_run, version, playing, stride, message, generation, clock
+    )
+    solara.use_thread(state.play, dependencies=[playing.value, run.run_id], intrusive_cancel=False)
 
     def set_shock(field: str):
-        return lambda value: apply(settings.with_shock(**{field: value}))
+        return lambda value: state.apply(settings.with_shock(**{field: value}))
 
     solara.Title("rongtong dashboard")
     solara.Style(
@@ -449,39 +490,58 @@ def Page():
         )
         with solara.Columns([4, 9]):
             with solara.Column(classes=["rt-controls"]):
-                with solara.Card("Scenario 情景", style=CARD):
-                    name = next(
-                        (k for k, v in choices.items() if v == settings.scenario_file), None
-                    )
-                    solara.Select(
-                        label="scenario file",
-                        values=list(choices),
-                        value=name,
-                        on_value=pick_scenario,
-                    )
-                    solara.Text(run.scenario.description, style=NOTE)
-                    Control(
-                        SEED_SPEC,
-                        settings.seed,
-                        lambda s: apply(replace(settings, seed=s)),
-                        epoch=generation.value,
-                        slider=False,
-                    )
-                RunCard(run, version, playing, stride, step_once, reset)
-                ShockControls(settings, run.horizon, apply, set_shock, generation.value)
-                with solara.Card("Policy levers 政策工具", style=CARD, classes=["rt-levers"]):
-                    solara.Text("Changing any control restarts the run at month 0.", style=NOTE)
-                    for spec in lever_specs():
-                        Control(
-                            spec,
-                            settings.levers.get(spec.name, spec.default),
-                            set_lever(spec.name),
-                            epoch=generation.value,
-                        )
+                _scenario_card(state, choices, settings, run)
+                RunCard(
+                    run, version, playing, stride, lambda: state.step_once(run),
+                    lambda: state.apply(settings),
+                )  # fmt: skip
+                ShockControls(settings, run.horizon, state.apply, set_shock, generation.value)
+                _levers_card(state, settings)
             with solara.Column():
                 if message.value:
                     solara.Error(message.value, classes=["rt-message"])
                 Views(run, version, clock)
+
+
+def _scenario_card(state: PageState, choices: dict[str, Path], settings: Settings, run) -> None:
+    """The scenario file to start from and the seed."""
+
+    def pick_scenario(name: str) -> None:
+        try:
+            new = settings_from_file(choices[name], seed=settings.seed)
+        except InputError as exc:
+            state.message.set(f"Refused: {exc}")
+            return
+        state.apply(new)
+
+    with solara.Card("Scenario 情景", style=CARD):
+        name = next((k for k, v in choices.items() if v == settings.scenario_file), None)
+        solara.Select(
+            label="scenario file", values=list(choices), value=name, on_value=pick_scenario
+        )
+        solara.Text(run.scenario.description, style=NOTE)
+        Control(
+            SEED_SPEC,
+            settings.seed,
+            lambda s: state.apply(replace(settings, seed=s)),
+            epoch=state.generation.value,
+            slider=False,
+        )
+
+
+def _levers_card(state: PageState, settings: Settings) -> None:
+    def set_lever(name: str):
+        return lambda value: state.apply(settings.with_lever(name, value))
+
+    with solara.Card("Policy levers 政策工具", style=CARD, classes=["rt-levers"]):
+        solara.Text("Changing any control restarts the run at month 0.", style=NOTE)
+        for spec in lever_specs():
+            Control(
+                spec,
+                settings.levers.get(spec.name, spec.default),
+                set_lever(spec.name),
+                epoch=state.generation.value,
+            )
 
 
 @solara.component
