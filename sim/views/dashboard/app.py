@@ -173,11 +173,7 @@ def NumberControl(spec: ControlSpec, value: Any, on_change, epoch: int = 0, slid
         gap="2px", style={"margin-bottom": "12px"}, classes=[f"rt-control-{spec.name}"]
     ):
         Labelled(spec)
-        lo, hi = spec.slider_range
-        if spec.exclusive_minimum:  # the slider never offers a value the schema refuses
-            lo += spec.slider_step
-        if spec.exclusive_maximum:
-            hi -= spec.slider_step
+        lo, hi = slider_bounds(spec)
         if spec.nullable:
             fallback = last_set if last_set is not None else lo + 0.2 * (hi - lo)
             if spec.kind == "integer":
@@ -188,38 +184,64 @@ def NumberControl(spec: ControlSpec, value: Any, on_change, epoch: int = 0, slid
                 on_value=lambda on: commit(fallback if on else None),
             )
         if value is not None or not spec.nullable:
-            with solara.Row(style={"align-items": "center", "padding-top": "14px"}):
-                if slider:
-                    shown = min(max(float(value if value is not None else lo), lo), hi)
-                    if spec.kind == "integer":
-                        solara.SliderInt(
-                            label="",
-                            value=int(shown),
-                            min=int(lo),
-                            max=int(hi),
-                            on_value=lambda v: commit(int(v)),
-                        )
-                    else:
-                        solara.SliderFloat(
-                            label="",
-                            value=shown,
-                            min=lo,
-                            max=hi,
-                            step=spec.slider_step,
-                            on_value=lambda v: commit(round(float(v), 10)),
-                        )
-                solara.InputText(
-                    label=f"{spec.english} value",
-                    value=text,
-                    on_value=typed,
-                    error=bool(error),
-                    dense=True,
-                    style={"max-width": "150px" if slider else "220px"},
-                )
+            ValueRow(spec, value, (lo, hi), text, bool(error), typed, commit, slider)
         if error:
             solara.Text(
                 error, style={"color": "#b71c1c", "font-size": "12px"}, classes=["rt-error"]
             )
+
+
+def slider_bounds(spec: ControlSpec) -> tuple[float, float]:
+    """The slider's range: the schema's, without a bound the schema excludes."""
+    lo, hi = spec.slider_range
+    if spec.exclusive_minimum:  # the slider never offers a value the schema refuses
+        lo += spec.slider_step
+    if spec.exclusive_maximum:
+        hi -= spec.slider_step
+    return lo, hi
+
+
+@solara.component
+def ValueRow(
+    spec: ControlSpec,
+    value: Any,
+    bounds: tuple[float, float],
+    text: str,
+    refused: bool,
+    typed,
+    commit,
+    slider: bool,
+):
+    """A number control's slider (when it has one) and the box to type a value in."""
+    lo, hi = bounds
+    with solara.Row(style={"align-items": "center", "padding-top": "14px"}):
+        if slider:
+            shown = min(max(float(value if value is not None else lo), lo), hi)
+            if spec.kind == "integer":
+                solara.SliderInt(
+                    label="",
+                    value=int(shown),
+                    min=int(lo),
+                    max=int(hi),
+                    on_value=lambda v: commit(int(v)),
+                )
+            else:
+                solara.SliderFloat(
+                    label="",
+                    value=shown,
+                    min=lo,
+                    max=hi,
+                    step=spec.slider_step,
+                    on_value=lambda v: commit(round(float(v), 10)),
+                )
+        solara.InputText(
+            label=f"{spec.english} value",
+            value=text,
+            on_value=typed,
+            error=refused,
+            dense=True,
+            style={"max-width": "150px" if slider else "220px"},
+        )
 
 
 @solara.component
@@ -278,28 +300,26 @@ def submit(builder: str, *args: Any) -> tuple:
     return next(JOBS), RENDERER.submit(builder, *args), builder, args
 
 
+def chart_jobs(run: PairedRun, ts, cf) -> dict[str, tuple]:
+    """All figures of the month, sent to the workers at once (then collected by the charts)."""
+    window = run.shock_window()
+    jobs = {
+        "output": submit("output", ts, cf, run.horizon, window),
+        "demand": submit("demand", ts, cf, run.horizon, window),
+    }
+    if any(c in ts.columns for c in EXIT_COLUMNS):
+        jobs["exits"] = submit("exits", ts, cf, run.horizon, window)
+    if any(c in ts.columns for c in (INNOVATION_COLUMN, *DEAL_COLUMNS)):
+        jobs["innovation"] = submit("innovation", ts, run.horizon, window)
+    return jobs
+
+
 @solara.component
 def Views(run: PairedRun, version: solara.Reactive, clock: FrameClock):
     drawing = version.value  # subscribe: redraw when the model steps
     solara.use_effect(lambda: clock.mark(drawing), [drawing])
     ts, cf = run.series()
-    window = run.shock_window()
-    has_exits = any(c in ts.columns for c in EXIT_COLUMNS)
-    has_deals = any(c in ts.columns for c in (INNOVATION_COLUMN, *DEAL_COLUMNS))
-
-    def charts() -> dict[str, tuple]:
-        # all figures of the month go to the workers at once, then are collected
-        jobs = {
-            "output": submit("output", ts, cf, run.horizon, window),
-            "demand": submit("demand", ts, cf, run.horizon, window),
-        }
-        if has_exits:
-            jobs["exits"] = submit("exits", ts, cf, run.horizon, window)
-        if has_deals:
-            jobs["innovation"] = submit("innovation", ts, run.horizon, window)
-        return jobs
-
-    jobs = solara.use_memo(charts, [run.run_id, run.month])
+    jobs = solara.use_memo(lambda: chart_jobs(run, ts, cf), [run.run_id, run.month])
     network_view = solara.use_memo(lambda: views.NetworkView(run.shocked.network), [run.run_id])
     status = run.firm_status()
     net = run.shocked.network
@@ -314,6 +334,14 @@ def Views(run: PairedRun, version: solara.Reactive, clock: FrameClock):
     network_job = solara.use_memo(
         lambda: submit("network", network_view.picture(status, run.month)), network_key
     )
+    SeriesCharts(jobs)
+    Chart(network_job, "rt-network-chart")
+    OutcomesCard(run, run.month)  # the month as a prop: redrawn as the run steps
+
+
+@solara.component
+def SeriesCharts(jobs: dict[str, tuple]):
+    """Output and demand; exits and innovations, or a note saying which layer adds them."""
     with solara.Columns([1, 1]):
         Chart(jobs["output"], "rt-output-chart")
         Chart(jobs["demand"], "rt-demand-chart")
@@ -334,7 +362,10 @@ def Views(run: PairedRun, version: solara.Reactive, clock: FrameClock):
                 "imitations) appear here once the innovation layer adds them to model.timeseries().",
                 "rt-innovation-note",
             )
-    Chart(network_job, "rt-network-chart")
+
+
+@solara.component
+def OutcomesCard(run: PairedRun, month: int):
     table = run.outcome_table()
     with solara.Card("Outcomes so far", style=CARD, classes=["rt-outcomes"]):
         note = (
@@ -351,6 +382,48 @@ def Views(run: PairedRun, version: solara.Reactive, clock: FrameClock):
 
 
 # ---------------------------------------------------------------- page
+
+
+def play(current, playing, stride, version, message, clock: FrameClock, cancel) -> None:
+    """The Run button's loop: step the current run until paused, finished or replaced."""
+    if not playing.value:
+        return
+    mine = current.current
+    while not cancel.is_set() and playing.value and mine is current.current and not mine.finished:
+        started = time.monotonic()
+        try:
+            mine.step(int(stride.value))
+        except Exception as exc:
+            message.set(f"Step failed: {type(exc).__name__}: {exc}")
+            break
+        shown = version.value + 1
+        version.set(shown)
+        # never step ahead of the page: on a busy machine renders would pile up unseen
+        clock.wait(shown, cancel, timeout=30.0)
+        cancel.wait(max(0.0, FRAME_SECONDS - (time.monotonic() - started)))
+    if mine is current.current:
+        playing.set(False)
+
+
+def build_run(new: Settings, message) -> PairedRun | str:
+    """A fresh run of `new`, or why it cannot be built (also shown on the page)."""
+    try:
+        return start_run(new)
+    except (ControlError, InputError) as exc:
+        message.set(f"Refused: {exc}")
+        return str(exc)
+    except Exception as exc:  # keep the page alive whatever the model says
+        message.set(f"Could not build the run: {type(exc).__name__}: {exc}")
+        return str(exc)
+
+
+@solara.component
+def PageHeader():
+    solara.Title("rongtong dashboard")
+    solara.Style(
+        ".rt-table td, .rt-table th {padding: 2px 8px; text-align: left} "
+        ".rt-table td:nth-child(2) {text-align: right; font-variant-numeric: tabular-nums}"
+    )
 
 
 @solara.component
@@ -371,14 +444,9 @@ def Page():
     def apply(new: Settings) -> str | None:
         """Restart at month 0 with new control values; on refusal keep the old run and say why."""
         playing.set(False)
-        try:
-            fresh = start_run(new)
-        except (ControlError, InputError) as exc:
-            message.set(f"Refused: {exc}")
-            return str(exc)
-        except Exception as exc:  # keep the page alive whatever the model says
-            message.set(f"Could not build the run: {type(exc).__name__}: {exc}")
-            return str(exc)
+        fresh = build_run(new, message)
+        if isinstance(fresh, str):
+            return fresh
         old = current.current
         current.current = fresh
         set_settings(new)
@@ -397,50 +465,11 @@ def Page():
         version.set(version.value + 1)
 
     def loop(cancel: threading.Event) -> None:
-        if not playing.value:
-            return
-        mine = current.current
-        while (
-            not cancel.is_set() and playing.value and mine is current.current and not mine.finished
-        ):
-            started = time.monotonic()
-            try:
-                mine.step(int(stride.value))
-            except Exception as exc:
-                message.set(f"Step failed: {type(exc).__name__}: {exc}")
-                break
-            shown = version.value + 1
-            version.set(shown)
-            # never step ahead of the page: on a busy machine renders would pile up unseen
-            clock.wait(shown, cancel, timeout=30.0)
-            cancel.wait(max(0.0, FRAME_SECONDS - (time.monotonic() - started)))
-        if mine is current.current:
-            playing.set(False)
+        play(current, playing, stride, version, message, clock, cancel)
 
     solara.use_thread(loop, dependencies=[playing.value, run.run_id], intrusive_cancel=False)
 
-    def reset() -> None:
-        apply(settings)
-
-    def pick_scenario(name: str) -> None:
-        try:
-            new = settings_from_file(choices[name], seed=settings.seed)
-        except InputError as exc:
-            message.set(f"Refused: {exc}")
-            return
-        apply(new)
-
-    def set_lever(name: str):
-        return lambda value: apply(settings.with_lever(name, value))
-
-    def set_shock(field: str):
-        return lambda value: apply(settings.with_shock(**{field: value}))
-
-    solara.Title("rongtong dashboard")
-    solara.Style(
-        ".rt-table td, .rt-table th {padding: 2px 8px; text-align: left} "
-        ".rt-table td:nth-child(2) {text-align: right; font-variant-numeric: tabular-nums}"
-    )
+    PageHeader()
     with solara.Column(style={"padding": "8px 16px"}):
         solara.HTML(
             tag="h2",
@@ -449,39 +478,67 @@ def Page():
         )
         with solara.Columns([4, 9]):
             with solara.Column(classes=["rt-controls"]):
-                with solara.Card("Scenario 情景", style=CARD):
-                    name = next(
-                        (k for k, v in choices.items() if v == settings.scenario_file), None
-                    )
-                    solara.Select(
-                        label="scenario file",
-                        values=list(choices),
-                        value=name,
-                        on_value=pick_scenario,
-                    )
-                    solara.Text(run.scenario.description, style=NOTE)
-                    Control(
-                        SEED_SPEC,
-                        settings.seed,
-                        lambda s: apply(replace(settings, seed=s)),
-                        epoch=generation.value,
-                        slider=False,
-                    )
-                RunCard(run, version, playing, stride, step_once, reset)
-                ShockControls(settings, run.horizon, apply, set_shock, generation.value)
-                with solara.Card("Policy levers 政策工具", style=CARD, classes=["rt-levers"]):
-                    solara.Text("Changing any control restarts the run at month 0.", style=NOTE)
-                    for spec in lever_specs():
-                        Control(
-                            spec,
-                            settings.levers.get(spec.name, spec.default),
-                            set_lever(spec.name),
-                            epoch=generation.value,
-                        )
+                ScenarioCard(choices, settings, run, apply, message, generation.value)
+                RunCard(run, version, playing, stride, step_once, lambda: apply(settings))
+                ShockAndLevers(settings, run.horizon, apply, generation.value)
             with solara.Column():
                 if message.value:
                     solara.Error(message.value, classes=["rt-message"])
                 Views(run, version, clock)
+
+
+@solara.component
+def ShockAndLevers(settings: Settings, horizon: int, apply, epoch: int):
+    """The shock's controls and the policy levers; a change restarts the run (`apply`)."""
+
+    def set_lever(name: str):
+        return lambda value: apply(settings.with_lever(name, value))
+
+    def set_shock(field: str):
+        return lambda value: apply(settings.with_shock(**{field: value}))
+
+    ShockControls(settings, horizon, apply, set_shock, epoch)
+    LeverControls(settings, set_lever, epoch)
+
+
+@solara.component
+def ScenarioCard(
+    choices: dict[str, Path], settings: Settings, run: PairedRun, apply, message, epoch
+):
+    """The scenario file, its description and the seed; a change restarts the run (`apply`)."""
+
+    def pick(name: str) -> None:
+        try:
+            new = settings_from_file(choices[name], seed=settings.seed)
+        except InputError as exc:
+            message.set(f"Refused: {exc}")
+            return
+        apply(new)
+
+    with solara.Card("Scenario 情景", style=CARD):
+        name = next((k for k, v in choices.items() if v == settings.scenario_file), None)
+        solara.Select(label="scenario file", values=list(choices), value=name, on_value=pick)
+        solara.Text(run.scenario.description, style=NOTE)
+        Control(
+            SEED_SPEC,
+            settings.seed,
+            lambda s: apply(replace(settings, seed=s)),
+            epoch=epoch,
+            slider=False,
+        )
+
+
+@solara.component
+def LeverControls(settings: Settings, set_lever, epoch: int):
+    with solara.Card("Policy levers 政策工具", style=CARD, classes=["rt-levers"]):
+        solara.Text("Changing any control restarts the run at month 0.", style=NOTE)
+        for spec in lever_specs():
+            Control(
+                spec,
+                settings.levers.get(spec.name, spec.default),
+                set_lever(spec.name),
+                epoch=epoch,
+            )
 
 
 @solara.component
