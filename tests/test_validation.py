@@ -1,4 +1,4 @@
-"""Validation against published results (DESIGN section 10): the checks of sim/studies/validation.py.
+"""Validation against published results (DESIGN section 10): the checks of sim/studies/validation/.
 
 The checks are defined once, in sim.studies.validation.CHECKS; these tests run the same definitions at
 fewer replicates. The cheap, clear-cut ones run by default; the ones that need many replicates

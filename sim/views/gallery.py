@@ -387,7 +387,7 @@ def lever_response_figure(
 ) -> list[Path]:
     """Mean outcome against the first grid parameter (one line per value of the second), with CIs.
 
-    `means`: outcome, the parameter columns, n, mean, ci_low, ci_high (sensitivity.grid_means).
+    `means`: outcome, the parameter columns, n, mean, ci_low, ci_high (sim.studies.sensitivity_indices.grid_means).
     """
     x = parameters[0]
     hue = parameters[1] if len(parameters) > 1 else None
