@@ -2,7 +2,7 @@
 
 from sim.ecosystem.model import EcosystemModel
 from sim.errors import InputError
-from sim.experiments.designs import Experiment, load_experiment, run_experiment
+from sim.experiments import Experiment, load_experiment, run_experiment
 from sim.experiments.runs import RunResult, run_scenario
 from sim.scenario import Scenario, load_scenario, scenario_from_flat
 

@@ -35,9 +35,6 @@ from sim.experiments.experiment_file import (
     SobolDesign,
 )
 from sim.experiments.plan import DesignPoint, Experiment, design_seed, replicate_seeds
-
-# re-exported: `sim` and older callers import run_experiment from here
-from sim.experiments.runner import run_experiment
 from sim.scenario import (
     FLAT_INDEX,
     SECTIONS,
@@ -49,7 +46,7 @@ from sim.scenario import (
     validate_scenario,
 )
 
-__all__ = ["build_experiment", "experiment_from_scenarios", "load_experiment", "run_experiment"]
+__all__ = ["build_experiment", "experiment_from_scenarios", "load_experiment"]
 
 
 def load_experiment(
