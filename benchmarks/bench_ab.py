@@ -25,6 +25,8 @@ from types import ModuleType
 
 REPO = Path(__file__).resolve().parents[1]
 BASELINE_FIRMS = 910
+# scaled_run repeats sim.scenario.scaled_parameters on purpose: the commit compared against may
+# predate it, and both versions must build the same ecosystem
 
 
 class Version:

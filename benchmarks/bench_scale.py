@@ -38,23 +38,12 @@ sys.path[:0] = [str(REPO), str(REPO / "tests")]  # this checkout's sim; the orac
 
 import sim  # noqa: E402
 from sim.ecosystem import supply  # noqa: E402
-from sim.scenario import Scenario  # noqa: E402
-
-BASELINE_FIRMS = 910  # 10 leaders + 300 SMEs + 600 suppliers
+from sim.scenario import BASELINE_FIRMS, Scenario, scaled_parameters  # noqa: E402
 
 
 def scaled(n_firms: int, steps: int = 120, **params) -> Scenario:
     """The baseline ecosystem scaled to about `n_firms`, every count in proportion."""
-    f = n_firms / BASELINE_FIRMS
-    return sim.scenario_from_flat(
-        n_leaders=max(1, round(10 * f)),
-        n_smes=round(300 * f),
-        n_suppliers=round(600 * f),
-        n_component_categories=max(8, round(30 * f)),
-        n_raw_categories=max(2, round(20 * f)),
-        steps=steps,
-        **params,
-    )
+    return sim.scenario_from_flat(**scaled_parameters(n_firms), steps=steps, **params)
 
 
 def peak_rss_mb() -> float:

@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 import sim
+from sim.scenario import scaled_parameters
 
 TESTS = Path(__file__).parent
 SCENARIOS = TESTS.parent / "scenarios"
@@ -134,15 +135,7 @@ def fingerprint(scn: sim.Scenario, seed: int) -> dict[str, Any]:
 
 def _scaled(n_firms: int, **params: Any) -> sim.Scenario:
     """The baseline ecosystem scaled to about `n_firms` (as benchmarks/bench_scale.py does)."""
-    f = n_firms / 910
-    return sim.scenario_from_flat(
-        n_leaders=max(1, round(10 * f)),
-        n_smes=round(300 * f),
-        n_suppliers=round(600 * f),
-        n_component_categories=max(8, round(30 * f)),
-        n_raw_categories=max(2, round(20 * f)),
-        **params,
-    )
+    return sim.scenario_from_flat(**scaled_parameters(n_firms), **params)
 
 
 def cases() -> Iterator[tuple[str, Callable[[], sim.Scenario], int]]:

@@ -234,3 +234,15 @@ def test_override_without_equals_sign():
     with pytest.raises(sim.InputError) as err:
         parse_override("standardization")
     assert_one_line(str(err.value), "--set standardization", "key=value")
+
+
+def test_scaled_parameters_keep_the_baselines_proportions():
+    from sim.scenario import BASELINE_FIRMS, scaled_parameters
+
+    base = sim.load_scenario(SCENARIOS / "baseline.yaml").ecosystem
+    at_baseline = scaled_parameters(BASELINE_FIRMS)
+    assert at_baseline == {name: getattr(base, name) for name in at_baseline}
+    big = scaled_parameters(10 * BASELINE_FIRMS)
+    assert big["n_smes"] == 10 * base.n_smes and big["n_suppliers"] == 10 * base.n_suppliers
+    tiny = scaled_parameters(10)
+    assert tiny["n_leaders"] >= 1 and tiny["n_component_categories"] >= 8

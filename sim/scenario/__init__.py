@@ -19,10 +19,12 @@ from sim.scenario.finance import Finance
 from sim.scenario.innovation import Innovation
 from sim.scenario.loading import deep_merge, load_scenario
 from sim.scenario.overrides import (
+    BASELINE_FIRMS,
     FLAT_INDEX,
     apply_overrides,
     check_steps,
     parse_override,
+    scaled_parameters,
     scenario_from_flat,
     with_steps,
 )
@@ -52,6 +54,7 @@ def _shock_classes() -> tuple[type[ShockBase], ...]:
 
 
 __all__ = [
+    "BASELINE_FIRMS",
     "FLAT_INDEX",
     "SECTIONS",
     "SHOCK_CLASSES",
@@ -84,6 +87,7 @@ __all__ = [
     "load_scenario",
     "param",
     "parse_override",
+    "scaled_parameters",
     "scenario_from_flat",
     "scenario_json_schema",
     "shock_type",

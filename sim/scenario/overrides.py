@@ -95,6 +95,23 @@ def scenario_from_flat(**params: Any) -> Scenario:
     return validate_scenario(data, "keyword parameters")
 
 
+BASELINE_FIRMS = 910  # the bundled baseline: 10 leaders, 300 SMEs, 600 suppliers
+
+
+def scaled_parameters(n_firms: int) -> dict[str, int]:
+    """The baseline ecosystem's counts scaled to about `n_firms`, every count in proportion
+    (flat parameters for `scenario_from_flat`): how benchmarks and the golden 10k-firm case
+    build large ecosystems that keep the baseline's structure."""
+    f = n_firms / BASELINE_FIRMS
+    return {
+        "n_leaders": max(1, round(10 * f)),
+        "n_smes": round(300 * f),
+        "n_suppliers": round(600 * f),
+        "n_component_categories": max(8, round(30 * f)),
+        "n_raw_categories": max(2, round(20 * f)),
+    }
+
+
 def check_steps(shocks: list[Any], steps: int, source: str, option: str = "steps") -> None:
     """Refuse a run length that ends before a shock starts: the one check of every way a run's
     length is set apart from its scenario (`rongtong run/compare --steps`, an experiment's
