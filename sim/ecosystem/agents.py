@@ -13,7 +13,7 @@ from typing import Protocol
 import mesa
 import numpy as np
 
-from sim.ecosystem.draws import weighted_pick
+from sim.ecosystem.keyed import weighted_keys
 from sim.ecosystem.network import ProductionNetwork
 from sim.ecosystem.supply import MarketFlows, SupplyState
 from sim.scenario import Innovation, Scenario
@@ -39,7 +39,6 @@ class FirmsModel(Protocol):
     network: ProductionNetwork
     supply: SupplyState
     flows: MarketFlows | None  # last month's market flows (None before the first month)
-    rng: np.random.Generator
     innovation: InnovationArrays
 
 
@@ -94,16 +93,34 @@ class Firm(mesa.Agent):
         return out
 
     # ------------------------------------------------ decisions
-    def choose_new_seller(self, candidates: np.ndarray, spare_capacity: np.ndarray) -> int | None:
+    def choose_new_seller(
+        self, candidates: np.ndarray, spare_capacity: np.ndarray, uniforms: np.ndarray
+    ) -> int | None:
         """After a search, qualify one new seller: likelier the more spare capacity it has.
 
         Firms with no spare capacity are still possible (they can expand), at a small weight.
+        `uniforms` are the buyer's own keyed uniforms for this search, one per candidate: the
+        choice is the candidate with the smallest key -log(u) / weight (Efraimidis-Spirakis),
+        so it does not depend on the candidates' order, and a candidate added or removed
+        changes it only if that candidate is (or becomes) the choice.
         """
-        if len(candidates) == 0:
-            return None
+        chosen = self.choose_new_sellers(candidates, spare_capacity, uniforms, 1)
+        return int(chosen[0]) if len(chosen) else None
+
+    @staticmethod
+    def choose_new_sellers(
+        candidates: np.ndarray, spare_capacity: np.ndarray, uniforms: np.ndarray, k: int
+    ) -> np.ndarray:
+        """`k` new sellers without replacement by the same rule (the `k` smallest keys; the
+        weights are those of the whole candidate list)."""
+        if len(candidates) == 0 or k <= 0:
+            return candidates[:0]
         weight = np.maximum(spare_capacity, 0.0)
         weight += 1e-3 * max(float(spare_capacity.max()), 1e-9)
-        return int(candidates[weighted_pick(self.model.rng, weight)])
+        keys = weighted_keys(uniforms, weight)
+        if k == 1:
+            return candidates[[int(keys.argmin())]]
+        return candidates[np.argsort(keys, kind="stable")[:k]]
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(firm_id={self.firm_id}, product={self.product})"

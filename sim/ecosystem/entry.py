@@ -13,8 +13,8 @@ from typing import Protocol
 import numpy as np
 
 from sim.ecosystem.agents import ChainLeader, Firm, SpecializedSME, Supplier
-from sim.ecosystem.draws import cdf_pick, normalized_cdf, sample
 from sim.ecosystem.finance import FinanceSystem
+from sim.ecosystem.keyed import KeyedDraws
 from sim.ecosystem.network import LEADER, SME, SUPPLIER, ProductionNetwork
 from sim.ecosystem.prices import BasePrices, reprice_entrants
 from sim.ecosystem.supply import MarketFlows, SupplyState
@@ -31,7 +31,8 @@ class EntryModel(Protocol):
     finance: FinanceSystem
     supply: SupplyState
     flows: MarketFlows | None
-    rng: np.random.Generator
+    draws: KeyedDraws
+    month: int
     capacity_loss: np.ndarray
     effective_capacity: np.ndarray
     normal_output: np.ndarray
@@ -74,8 +75,9 @@ def _category_cdfs(net: ProductionNetwork, flows: MarketFlows) -> dict[int, tupl
         shortage = np.nan_to_num(shortage, nan=0.0)
     category_cdf = {}
     for kind, (lo, hi) in ((SME, (0, net.n_components)), (SUPPLIER, (net.n_components, p))):
-        weight = shortage[lo:hi] + 0.01
-        category_cdf[kind] = (lo, normalized_cdf(weight / weight.sum()))
+        cdf = (shortage[lo:hi] + 0.01).cumsum()
+        cdf /= cdf[-1]
+        category_cdf[kind] = (lo, cdf)
     return category_cdf
 
 
@@ -86,13 +88,17 @@ def enter_firms(model: EntryModel, new_links: tuple[list[int], list[int]]) -> in
     from it), qualifies its own sellers and meets a first customer or two; then all of
     them get their books and capacities at once. Their links go to `new_links`. Returns how
     many entered.
+
+    The draws are keyed by the month and the vacancy (the firm slot): whether a vacancy is
+    filled ("entry") and the entrant's category ("entry_category") do not depend on which
+    other slots are vacant.
     """
-    net, fin = model.network, model.finance.state
+    net, fin, t = model.network, model.finance.state, model.month
     rate = model.scenario.finance.entry_rate
     vacant = np.flatnonzero(~fin.alive & (net.kind != LEADER))
     if len(vacant) == 0 or rate == 0:
         return 0
-    entrants = vacant[model.rng.random(len(vacant)) < rate]
+    entrants = vacant[model.draws["entry"].uniform(t, vacant) < rate]
     if len(entrants) == 0:
         return 0
     flows = model.flows
@@ -102,9 +108,10 @@ def enter_firms(model: EntryModel, new_links: tuple[list[int], list[int]]) -> in
     spare = model.effective_capacity - flows.demand
     products = np.empty(len(entrants), dtype=np.int64)
     sizes = np.empty(len(entrants))
+    u = model.draws["entry_category"].uniform(t, entrants).tolist()
     for i, firm in enumerate(entrants.tolist()):
         lo, cdf = category_cdf[int(net.kind[firm])]
-        products[i] = product = lo + cdf_pick(model.rng, cdf)
+        products[i] = product = lo + min(int(cdf.searchsorted(u[i], side="right")), len(cdf) - 1)
         sizes[i] = start_firm(model, firm, product, available, spare, new_links)
     open_books(model, entrants, products, sizes)
     return len(entrants)
@@ -148,32 +155,38 @@ def _qualify_own_sellers(
     spare: np.ndarray,
     new_links: tuple[list[int], list[int]],
 ) -> None:
-    """An entrant's sellers on each of its inputs, chosen like any buyer qualifies sellers."""
+    """An entrant's sellers on each of its inputs, chosen like any buyer qualifies sellers, with
+    uniforms keyed by (month, the input slot, the candidate seller)."""
     net, (new_slots, new_sellers) = model.network, new_links
     per_slot = model.scenario.ecosystem.suppliers_per_raw_input
+    draws, t = model.draws["entrant_sellers"], model.month
     first, end = net.slot_range(firm)
-    for k, input_product in zip(
-        range(first, end), net.slot_product[first:end].tolist(), strict=True
-    ):
-        candidates = net.sellers_of(input_product)
-        candidates = candidates[available[candidates]]
-        for _ in range(min(per_slot, len(candidates))):
-            choice = agent.choose_new_seller(candidates, spare[candidates])
+    per_input = [net.sellers_of(p) for p in net.slot_product[first:end].tolist()]
+    per_input = [c[available[c]] for c in per_input]
+    if not per_input:
+        return
+    offsets = np.cumsum([0, *map(len, per_input)]).tolist()
+    slots = np.repeat(np.arange(first, end), np.diff(offsets))
+    u_all = draws.uniform(t, slots, np.concatenate(per_input))  # all inputs at once
+    for i, (k, candidates) in enumerate(zip(range(first, end), per_input, strict=True)):
+        u = u_all[offsets[i] : offsets[i + 1]]
+        for choice in agent.choose_new_sellers(candidates, spare[candidates], u, per_slot):
             new_slots.append(k)
-            new_sellers.append(choice)
-            candidates = candidates[candidates != choice]
+            new_sellers.append(int(choice))
 
 
 def _meet_first_customers(
     model: EntryModel, firm: int, product: int, new_links: tuple[list[int], list[int]]
 ) -> None:
     """A first customer or two among the living buyers of its product, met through the usual
-    channels."""
+    channels: the two buyer slots with the smallest uniforms keyed by (month, the entrant's
+    slot, the buyer slot)."""
     net, (new_slots, new_sellers) = model.network, new_links
     buyer_slots = net.slots_of(product)
     buyer_slots = buyer_slots[model.finance.state.alive[net.slot_firm[buyer_slots]]]
-    for k in sample(model.rng, len(buyer_slots), min(2, len(buyer_slots))):
-        new_slots.append(int(buyer_slots[k]))
+    met = model.draws["first_customers"].smallest(2, model.month, buyer_slots, firm)
+    for k in met.tolist():
+        new_slots.append(k)
         new_sellers.append(firm)
 
 

@@ -20,8 +20,9 @@ from sim.ecosystem.agents import Firm
 from sim.ecosystem.entry import AGENT_CLASSES, create_agents, enter_firms
 from sim.ecosystem.finance import MONTH_FIGURES, FinanceSystem
 from sim.ecosystem.innovation import INNOVATION_SERIES, InnovationLayer
+from sim.ecosystem.keyed import KeyedDraws
 from sim.ecosystem.network import LEADER, generate_network
-from sim.ecosystem.noise import NOISE_STREAMS, STREAMS, ExogenousNoise, seed_sequence
+from sim.ecosystem.noise import STREAMS, ExogenousNoise, seed_sequence
 from sim.ecosystem.prices import base_prices
 from sim.ecosystem.recording import (
     CORE_SERIES,
@@ -74,9 +75,13 @@ class EcosystemModel(mesa.Model):
             raise TypeError("give a scenario or keyword parameters, not both")
         self.scenario = scenario
         self.seed_seq = seed_sequence(rng)
+        # Mesa's generator is for Mesa alone: every draw of the months is keyed by (purpose,
+        # month, entity); the network and the shock targets are drawn once, sequentially, at
+        # build (see noise.py)
         streams = dict(zip(STREAMS, self.seed_seq.spawn(len(STREAMS)), strict=True))
-        super().__init__(rng=np.random.default_rng(streams["decisions"]))
-        self._noise = ExogenousNoise({name: streams[name] for name in NOISE_STREAMS})
+        super().__init__(rng=np.random.default_rng(streams["mesa"]))
+        self.draws = KeyedDraws(streams["keyed"])
+        self._noise = ExogenousNoise(self.draws)
         eco = scenario.ecosystem
         self.network = net = generate_network(eco, np.random.default_rng(streams["network"]))
         assert np.array_equal(net.firms_of_kind[LEADER], np.arange(eco.n_leaders)), (
@@ -136,13 +141,13 @@ class EcosystemModel(mesa.Model):
 
     # ------------------------------------------------------------ exogenous noise
     def noise(self, stream: str, t: int, size: int) -> np.ndarray:
-        """Month t's `size` standard normals of a stream (see noise_year)."""
+        """Month t's standard normals of entities 0 .. size - 1 of a noise purpose (demand: per
+        leader; productivity, costs: per firm slot), keyed by (purpose, month, entity): they
+        never depend on what happened before, on the run's length or on `size`."""
         return self._noise.month(stream, t, size)
 
     def noise_year(self, stream: str, year: int, size: int) -> np.ndarray:
-        """A year's standard normals of a stream, (12, size). They are drawn from a generator of
-        the stream and year alone, so they never depend on what happened before (nor on the
-        run's length): a shock run and its counterfactual see the same noise."""
+        """A year's standard normals of a noise purpose, (12, size): the months' `noise`."""
         return self._noise.year(stream, year, size)
 
     def final_demand_now(self, t: int) -> np.ndarray:
@@ -232,6 +237,8 @@ class EcosystemModel(mesa.Model):
                 self.firm_agents,
                 self.search_months,
                 new_links,
+                self.draws["new_seller"],
+                self.month,
             )
         adjust_capacity(
             state,

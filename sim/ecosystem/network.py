@@ -432,7 +432,9 @@ def _draw_sellers(
 def generate_network(eco: Ecosystem, rng: np.random.Generator) -> ProductionNetwork:
     """Build firms, their input needs and their initial supplier relationships (the draws
     come from `rng` in this order: products, foreign ownership, specificity, recipes,
-    sellers, sourcing weights, leader sizes)."""
+    sellers, sourcing weights, leader sizes). This generator is sequential, not keyed: the
+    network is drawn once, at month 0 before any shock, and is the same in a shocked run and
+    its counterfactual."""
     n_c = eco.n_component_categories
     kind, product = _firms_and_products(eco, rng)
     foreign, foreign_dependent = _foreign_suppliers(eco, rng, product)

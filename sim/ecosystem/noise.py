@@ -1,10 +1,19 @@
-"""The run's independent random streams, and the exogenous noise drawn from them a year at a time.
+"""The run's random numbers: the seed sequence, the keyed draws, and the exogenous noise.
 
-Each process (network, shock targets, demand, productivity, decisions, costs) has a stream of
-its own, so a shock never shifts the draws of another process. The exogenous noise of a
-year comes from a generator of its stream and that year alone: it never depends on what
-happened before (nor on the run's length), so a shock run and its counterfactual see the
-same noise.
+Every draw made during the months is keyed (see keyed.py): a function of the root seed, its
+purpose, the month and the entity it is for, never of how many other entities there are or
+of the order they are visited in. A shocked run and its counterfactual therefore draw the same
+numbers for every entity whose state (and so whose use of the draws) agrees in the two runs;
+a shock changes the draws of an entity only by changing what happens to that entity (e.g. an
+exit leaves a vacancy whose entry draws are used, a new seller changes the candidates of a
+search). Two generators stay sequential, both used once while the model is built, before
+any shock, and identical in the shocked run and its counterfactual: the network's and the
+shock targets'. Mesa's `model.rng` is seeded from a stream of its own for Mesa's use only:
+no model draw comes from it.
+
+The exogenous noise (demand, productivity, overhead costs) is a standard normal keyed by
+(month, entity): a leader for demand, a firm slot for productivity and costs. It never depends
+on the run's length, on what happened before or on how many entities there are.
 """
 
 from __future__ import annotations
@@ -13,8 +22,11 @@ from typing import Any
 
 import numpy as np
 
-STREAMS = ("network", "shock_targets", "demand", "productivity", "decisions", "costs")
-NOISE_STREAMS = ("demand", "productivity", "costs")  # those drawn a year at a time
+from sim.ecosystem.keyed import KeyedDraws
+
+# the sequential generators, spawned from the root seed sequence in this order
+STREAMS = ("network", "shock_targets", "mesa", "keyed")
+NOISE_STREAMS = ("demand", "productivity", "costs")  # the keyed purposes of exogenous noise
 
 
 def seed_sequence(rng: Any) -> np.random.SeedSequence:
@@ -29,32 +41,37 @@ def seed_sequence(rng: Any) -> np.random.SeedSequence:
 
 
 class ExogenousNoise:
-    """Standard normals by stream, year and month, drawn a year at a time and kept for the year."""
+    """Standard normals by purpose, month and entity (the entity's index: a leader or a firm),
+    computed a year of months at a time (fewer calls; the same numbers as month by month)."""
 
-    def __init__(self, roots: dict[str, np.random.SeedSequence]) -> None:
-        self._roots = roots
-        self._blocks: dict[str, tuple[int, np.ndarray]] = {}  # stream -> (year, 12 months)
-        self._productivity: tuple[int, np.ndarray] = (-1, np.ones(0))  # (year, 12 months)
+    def __init__(self, draws: KeyedDraws) -> None:
+        self._draws = draws
+        self._blocks: dict[str, tuple[int, np.ndarray]] = {}  # purpose -> (year, 12 months)
+        self._ids = np.arange(0, dtype=np.int64)
+        self._productivity: tuple[int, float, np.ndarray] = (-1, 0.0, np.ones((12, 0)))
 
-    def month(self, stream: str, t: int, size: int) -> np.ndarray:
-        """Month t's `size` standard normals of a stream."""
-        return self.year(stream, t // 12, size)[t % 12]
+    def _entities(self, size: int) -> np.ndarray:
+        if len(self._ids) < size:
+            self._ids = np.arange(size, dtype=np.int64)
+        return self._ids[:size]
 
-    def year(self, stream: str, year: int, size: int) -> np.ndarray:
-        """A year's standard normals of a stream, (12, size)."""
-        block = self._blocks.get(stream)
-        if block is None or block[0] != year:
-            root = self._roots[stream]
-            rng = np.random.default_rng(
-                np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, year))
-            )
-            block = self._blocks[stream] = (year, rng.standard_normal((12, size)))
-        return block[1]
+    def month(self, purpose: str, t: int, size: int) -> np.ndarray:
+        """Month t's standard normals of entities 0 .. size - 1 (entity i's never depends on size)."""
+        year = t // 12
+        kept = self._blocks.get(purpose)
+        if kept is None or kept[0] != year or kept[1].shape[1] != size:
+            kept = self._blocks[purpose] = (year, self.year(purpose, year, size))
+        return kept[1][t % 12]
+
+    def year(self, purpose: str, year: int, size: int) -> np.ndarray:
+        """A year's standard normals, (12, size): row m is month 12 * year + m's."""
+        months = np.arange(12 * year, 12 * year + 12)[:, None]
+        return self._draws[purpose].normal(months, self._entities(size))
 
     def productivity(self, t: int, sigma: float, size: int) -> np.ndarray:
-        """Month t's idiosyncratic productivity, lognormal with mean 1 (computed a year at a time)."""
-        year = t // 12
-        if self._productivity[0] != year:
+        """Month t's idiosyncratic productivity, lognormal with mean 1 (a year at a time)."""
+        year, kept = t // 12, self._productivity
+        if kept[0] != year or kept[1] != sigma or kept[2].shape[1] != size:
             z = self.year("productivity", year, size)
-            self._productivity = (year, np.exp(sigma * z - 0.5 * sigma**2))
-        return self._productivity[1][t % 12]
+            kept = self._productivity = (year, sigma, np.exp(sigma * z - 0.5 * sigma**2))
+        return kept[2][t % 12]

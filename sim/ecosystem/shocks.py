@@ -1,7 +1,8 @@
 """Shock schedule: which firms a shock hits, and how hard it bites in a given month.
 
-Targets are chosen once, when the model is built, from a random stream of their own,
-so the shocked run and its no-shock counterfactual share every other random number.
+Targets are chosen once, when the model is built, from a sequential generator of their own
+(not keyed: the draw happens once, before any shock; the counterfactual has no shocks and
+draws none). Every draw of the months is keyed (keyed.py), so choosing targets shifts none.
 """
 
 from __future__ import annotations

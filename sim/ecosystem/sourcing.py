@@ -12,6 +12,7 @@ from typing import Protocol
 
 import numpy as np
 
+from sim.ecosystem.keyed import Stream
 from sim.ecosystem.network import ProductionNetwork
 from sim.ecosystem.supply import SupplyState
 from sim.scenario import Adaptation, Policy
@@ -21,7 +22,7 @@ class Buyer(Protocol):
     """A buying firm's agent, which chooses among candidate sellers (see agents.Firm)."""
 
     def choose_new_seller(
-        self, candidates: np.ndarray, spare_capacity: np.ndarray
+        self, candidates: np.ndarray, spare_capacity: np.ndarray, uniforms: np.ndarray
     ) -> int | None: ...
 
 
@@ -63,31 +64,36 @@ def qualify_new_sellers(
     agents: list[Buyer],
     search_months: np.ndarray,
     new_links: tuple[list[int], list[int]],
+    draws: Stream,
+    t: int,
 ) -> None:
     """Buyers whose search ended (slots `due`) pick a new seller among available (alive, not
-    disrupted), not yet used ones, by spare capacity (appended to `new_links`: slots, sellers)."""
+    disrupted), not yet used ones, by spare capacity (appended to `new_links`: slots, sellers).
+
+    Each buyer's uniforms are keyed by (month t, its slot, the candidate seller) in `draws`: a
+    pick never depends on which other buyers search this month or in which order."""
     # each slot's current sellers: links are sorted by slot
     bounds = np.searchsorted(net.link_slot, np.concatenate([due, due + 1])).tolist()
     used = np.zeros(net.n_firms, dtype=bool)  # marks one slot's current sellers at a time
     new_slots, new_sellers = new_links
-    for i, (k, buyer, product) in enumerate(
-        zip(
-            due.tolist(),
-            net.slot_firm[due].tolist(),
-            net.slot_product[due].tolist(),
-            strict=True,
-        )
-    ):
+    products = net.slot_product[due].tolist()
+    # the uniforms of every (slot, seller of its input) pair at once (keyed: the same as one
+    # slot at a time)
+    makers = [net.sellers_of(p) for p in products]
+    offsets = np.cumsum([0, *map(len, makers)]).tolist()
+    u_all = draws.uniform(t, np.repeat(due, np.diff(offsets)), np.concatenate(makers))
+    for i, (k, buyer) in enumerate(zip(due.tolist(), net.slot_firm[due].tolist(), strict=True)):
         if not alive[buyer]:  # an exited buyer stops searching
             state.search_timer[k] = np.nan
             state.low_fill_months[k] = 0
             continue
         current = net.link_seller[bounds[i] : bounds[len(due) + i]]
-        candidates = net.sellers_of(product)
+        candidates = makers[i]
         used[current] = True
-        candidates = candidates[available[candidates] & ~used[candidates]]
+        open_ = available[candidates] & ~used[candidates]
         used[current] = False
-        choice = agents[buyer].choose_new_seller(candidates, spare[candidates])
+        candidates, u = candidates[open_], u_all[offsets[i] : offsets[i + 1]][open_]
+        choice = agents[buyer].choose_new_seller(candidates, spare[candidates], u)
         if choice is None:  # nobody to qualify: search again
             state.search_timer[k] = search_months[k]
             continue

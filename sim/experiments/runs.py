@@ -60,8 +60,10 @@ def run_scenario(
 ) -> RunResult:
     """Run `scn` and its no-shock counterfactual with the same seed; compute the outcomes.
 
-    Common random numbers: the two runs share the network, the demand noise and the
-    productivity noise, so every difference between them is caused by the shocks.
+    Common random numbers: the two runs share the network and every draw is keyed by
+    (seed, purpose, month, entity) (sim.ecosystem.keyed), so a firm whose state the shock has
+    not changed draws the same numbers in both runs; differences come from the shocks and
+    from what they changed.
     """
     scn = with_steps(scn, steps, scn.name)  # a run that ends before a shock starts is refused
     start = min((s.start for s in scn.shocks), default=None)

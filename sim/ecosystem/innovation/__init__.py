@@ -13,7 +13,7 @@ One module per mechanism; `layer.InnovationLayer` builds them and runs them each
 - digital: SMEs' digital levels; certification: the yearly tiers (专精特新, 小巨人);
 - obsolescence: technology obsolescence shocks;
 - firms: the per-firm arrays the mechanisms share; tables: Table and Registry; arrays: numpy
-  helpers; streams: the layer's random numbers; context: what the layer needs of the model;
+  helpers; streams: the layer's keyed random purposes; context: what the layer needs of the model;
 - series and outcomes: what the layer records each month and its run-level outcomes.
 """
 

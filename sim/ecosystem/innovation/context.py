@@ -9,6 +9,7 @@ from typing import Protocol
 import numpy as np
 
 from sim.ecosystem.finance import FinanceSystem
+from sim.ecosystem.keyed import KeyedDraws
 from sim.ecosystem.network import ProductionNetwork
 from sim.scenario import Scenario
 
@@ -19,7 +20,7 @@ class EcosystemContext(Protocol):
     scenario: Scenario
     network: ProductionNetwork
     finance: FinanceSystem
-    seed_seq: np.random.SeedSequence  # the layer's random streams are spawned from it
+    draws: KeyedDraws  # the run's keyed random numbers (the layer's purposes: streams)
     price: np.ndarray  # each firm's price
     product_price: np.ndarray  # each product's price
     value_added_per_unit: np.ndarray

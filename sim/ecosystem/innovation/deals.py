@@ -23,8 +23,11 @@ from sim.ecosystem.innovation.matching import Matchmaking
 from sim.ecosystem.innovation.projects import JointProjects
 from sim.ecosystem.innovation.research import Research
 from sim.ecosystem.innovation.royalties import RoyaltiesAndDamages
+from sim.ecosystem.innovation.streams import InnovationDraws
 from sim.ecosystem.innovation.technology import LeaderTechnology
 from sim.ecosystem.network import LEADER
+
+_OPTIONS = np.arange(len(DEAL_OPTIONS))  # an offer's options, the last component of its tastes
 
 
 @dataclass
@@ -87,13 +90,17 @@ class DealMaking:
         t: int,
         rows: np.ndarray,
         leaders: np.ndarray,
-        rng: np.random.Generator,
+        draws: InnovationDraws,
         month: dict[str, float],
     ) -> None:
-        """The leaders reached decide (vectorized rule); acquisitions are then carried out one by one."""
+        """The leaders reached decide (vectorized rule); acquisitions are then carried out one by one.
+
+        An offer's draws are keyed by (t, its leader, the innovation: its SME and birth month):
+        the taste shock of each option and whether an imitation would be found liable."""
         rules, pol, pool = self.rules, self.policy, self.matching.pool
-        offer, offers = self._offers(t, rows, leaders, rng)
-        liable = rng.random(len(rows)) < pol.ip_protection
+        offer, offers = self._offers(t, rows, leaders, draws)
+        born = pool["born"][rows]
+        liable = draws.liable.uniform(t, leaders, offer.smes, born) < pol.ip_protection
         choice = ChainLeader.choose_deals(offers, rules, pol.ip_protection)
         none, lic, acq, imi = (choice == k for k in range(len(DEAL_OPTIONS)))
         done = np.zeros(len(pool), dtype=bool)
@@ -113,7 +120,7 @@ class DealMaking:
         pool.keep(~done)
 
     def _offers(
-        self, t: int, rows: np.ndarray, leaders: np.ndarray, rng: np.random.Generator
+        self, t: int, rows: np.ndarray, leaders: np.ndarray, draws: InnovationDraws
     ) -> tuple[Round, DealOffers]:
         """What each offer is worth to its leader, with a Gumbel taste shock per option."""
         rules, pol, fin, pool = self.rules, self.policy, self.model.finance, self.matching.pool
@@ -146,7 +153,9 @@ class DealMaking:
             * rules.value_horizon,
             can_acquire=can_acquire,
             conditioned=conditioned,
-            taste=rng.gumbel(0.0, rules.decision_noise, (len(rows), len(DEAL_OPTIONS))),
+            taste=draws.taste.gumbel(
+                rules.decision_noise, t, leaders[:, None], smes[:, None], born[:, None], _OPTIONS
+            ),
         )
         offer = Round(
             t=t,

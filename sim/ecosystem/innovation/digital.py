@@ -10,6 +10,7 @@ import math
 import numpy as np
 
 from sim.ecosystem.innovation.arrays import fast_dot
+from sim.ecosystem.keyed import beta_quantile
 from sim.scenario import Innovation, Policy
 
 
@@ -23,12 +24,12 @@ class DigitalLevels:
         smes: np.ndarray,
         S: slice | np.ndarray,
         normal_revenue: np.ndarray,
-        rng: np.random.Generator,
+        uniforms: np.ndarray,
     ) -> None:
+        """`uniforms`: one keyed uniform per SME, turned into its Beta starting level."""
         self.rules, self.S = rules, S
-        a, b = rules.digital_start
         self.level = np.ones(len(normal_revenue))
-        self.level[smes] = rng.beta(a, b, len(smes))
+        self.level[smes] = self.starting_level(uniforms)
         self.level0 = self.level.copy()
         self.cost = rules.digital_cost_months * normal_revenue  # of full digitalization
         self.rd_boost = 1.0 + rules.digital_rd_gain * self.level[S]  # of the SMEs' R&D
@@ -59,9 +60,13 @@ class DigitalLevels:
         self.changed()
         return cost
 
-    def enter(self, new: np.ndarray, rng: np.random.Generator, normal_revenue: np.ndarray) -> None:
-        """Entrant SMEs draw a starting level (one draw each)."""
-        self.level[new] = rng.beta(*self.rules.digital_start, len(new))
+    def starting_level(self, uniforms: np.ndarray) -> np.ndarray:
+        """Beta(digital_start) levels by inversion of keyed uniforms (one each)."""
+        return beta_quantile(*self.rules.digital_start, uniforms)
+
+    def enter(self, new: np.ndarray, uniforms: np.ndarray, normal_revenue: np.ndarray) -> None:
+        """Entrant SMEs draw a starting level (one keyed uniform each)."""
+        self.level[new] = self.starting_level(uniforms)
         self.level0[new] = self.level[new]
         self.cost[new] = self.rules.digital_cost_months * normal_revenue
         self.changed()

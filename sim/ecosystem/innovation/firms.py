@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.ecosystem.innovation.streams import START_MONTH
+from sim.ecosystem.keyed import Stream
 from sim.ecosystem.network import LEADER, SME, ProductionNetwork, span
 
 
@@ -34,15 +36,16 @@ class InnovatingFirms:
     income: np.ndarray  # this month's innovation income of each firm (for R&D adaptation)
 
     @staticmethod
-    def start(net: ProductionNetwork, n_leaders: int, rng: np.random.Generator) -> InnovatingFirms:
-        """Thin, heterogeneous technology stocks for SMEs (one draw each); 1 for leaders' lines."""
+    def start(net: ProductionNetwork, n_leaders: int, draws: Stream) -> InnovatingFirms:
+        """Thin, heterogeneous technology stocks for SMEs (one normal each, keyed by
+        (START_MONTH, the SME) in `draws`); 1 for leaders' lines."""
         n = net.n_firms
         is_sme, is_leader = net.kind == SME, net.kind == LEADER
         smes = np.flatnonzero(is_sme)
         does_rd = is_sme | is_leader
         rd_firms = np.flatnonzero(does_rd)
         tech = np.ones(n)
-        tech[smes] = np.exp(0.05 * rng.standard_normal(len(smes)))
+        tech[smes] = np.exp(0.05 * draws.normal(START_MONTH, smes))
         frontier = np.zeros(net.n_components)
         np.maximum.at(frontier, net.product[smes], tech[smes])
         return InnovatingFirms(

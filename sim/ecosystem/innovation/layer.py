@@ -1,5 +1,6 @@
 """The innovation layer's coordinator (DESIGN section 3, step 8): builds the mechanisms and runs
-them each month, after payments and credit, in a fixed order (the random draws depend on it).
+them each month, after payments and credit, in a fixed order. Its random draws are keyed by
+purpose, month and entity (streams), so they do not depend on that order.
 
 Each month: entries and exits, obsolescence shocks, in January the yearly round (demand lists,
 joint projects, guided fund); R&D spending and its draws; at a matchmaking round the deals;
@@ -37,7 +38,7 @@ from sim.ecosystem.innovation.projects import JointProjects
 from sim.ecosystem.innovation.research import Research
 from sim.ecosystem.innovation.royalties import RoyaltiesAndDamages
 from sim.ecosystem.innovation.series import INNOVATION_SERIES, record_month, tech_index
-from sim.ecosystem.innovation.streams import ENTRANTS, START, START_MONTH, YEARLY, InnovationStreams
+from sim.ecosystem.innovation.streams import START_MONTH, InnovationDraws
 from sim.ecosystem.innovation.tables import Registry
 from sim.ecosystem.innovation.technology import LeaderTechnology
 from sim.ecosystem.supply import MarketFlows
@@ -71,12 +72,13 @@ class InnovationLayer:
         self.rules = rules = scn.innovation
         policy, net, fin = scn.policy, model.network, model.finance
         normal = fin.state.normal_revenue
-        self.streams = InnovationStreams(model.seed_seq)
-        # the start's draws, in this order: technology, digital levels, R&D intensities
-        start = self.streams.rare(START_MONTH, START)
-        self.firms = firms = InnovatingFirms.start(net, scn.ecosystem.n_leaders, start)
-        self.digital_levels = DigitalLevels(rules, firms.smes, firms.S, normal, start)
-        self.research = Research(model, firms, start)
+        self.draws = draws = InnovationDraws(model.draws)
+        # the start's draws, keyed by (START_MONTH, the SME): technology, digital level, R&D
+        self.firms = firms = InnovatingFirms.start(net, scn.ecosystem.n_leaders, draws.start_tech)
+        self.digital_levels = DigitalLevels(
+            rules, firms.smes, firms.S, normal, draws.start_digital.uniform(START_MONTH, firms.smes)
+        )
+        self.research = Research(model, firms, draws.start_rd.normal(START_MONTH, firms.smes))
         self.technology = LeaderTechnology(scn, net, model.product_price, model.price, normal)
         self.projects = JointProjects(rules, policy, net.n_firms)
         self.fund = GuidedFund(rules, policy, net.n_firms)
@@ -100,7 +102,9 @@ class InnovationLayer:
         self._living_smes = int(np.count_nonzero(fin.state.alive[firms.S]))
         self.innovations = dict.fromkeys(("innovations_sme", "innovations_leader"), 0.0)
         self.tech_index_start = tech_index(firms.tech, normal, firms.R)
-        self.obsolescence = resolve_obsolescence(scn.shocks, firms.n_categories, self.streams)
+        self.obsolescence = resolve_obsolescence(
+            scn.shocks, firms.n_categories, draws.obsolete_categories
+        )
         self.series: dict[str, float] = dict.fromkeys(INNOVATION_SERIES, 0.0)
 
     # ------------------------------------------------------------ the month
@@ -121,19 +125,20 @@ class InnovationLayer:
         if t % 12 == 0:
             self._new_year(t, alive)
         firms.income[:] = 0.0
-        # the month's random numbers: fixed-size draws first (R&D), then state-dependent ones
-        rng = self.streams.month(t)
+        draws = self.draws
         month = dict.fromkeys(INNOVATION_SERIES, 0.0)
         earmark, projects = self.fund.spend(alive), self.projects.running(t, alive)
         rd_own, net_cost, effective = self.research.spend(
             t, revenue, alive, month, earmark, projects, self.digital_levels
         )
-        new = self._innovate(t, effective, rng, month)
+        new = self._innovate(t, effective, month)
         every = self.rules.match_every_months
         if t % every == every - 1:
-            matched = self.matching.match(t, alive, self.digital_levels.level, model.network, rng)
+            matched = self.matching.match(
+                t, alive, self.digital_levels.level, model.network, draws.match
+            )
             if matched is not None:
-                self.deal_making.decide(t, *matched, rng, month)
+                self.deal_making.decide(t, *matched, draws, month)
         self.matching.add(t, new)
         self.royalties.quarter_sales += revenue[: firms.n_leaders]
         if t % 3 == 2:  # royalties are settled quarterly
@@ -155,13 +160,13 @@ class InnovationLayer:
         self._month_series(revenue, rd_own, alive, month)
 
     def _innovate(
-        self, t: int, effective: np.ndarray, rng: np.random.Generator, month: dict[str, float]
+        self, t: int, effective: np.ndarray, month: dict[str, float]
     ) -> dict[str, np.ndarray]:
         """R&D draws of the R&D firms (`effective`: their effective R&D); a leader's own innovation
         enters its product line after an integration lag when good enough (the rest stay defensive
         patents), an SME's raises its niche technology. Returns those that go to the pool."""
         rules = self.rules
-        drawn = self.research.draw(effective, rng)
+        drawn = self.research.draw(t, effective, self.draws)
         if drawn is None:
             return {}
         firms, q = drawn.firms, drawn.quality
@@ -256,11 +261,10 @@ class InnovationLayer:
         """January: demand lists are published, joint projects start, the guided fund invests."""
         tech, net = self.technology, self.model.network
         self.matching.publish_demand_lists(alive, tech.weight, tech.leader_revenue)
-        rng = self.streams.rare(t, YEARLY)
         self.projects.start(
             t,
             alive,
-            rng,
+            self.draws,
             self.firms,
             self.digital_levels.level,
             tech.leader_revenue,
@@ -311,14 +315,13 @@ class InnovationLayer:
 
     def _enter(self, t: int, new: np.ndarray, alive: np.ndarray, changed: np.ndarray) -> None:
         """Entrant SMEs: technology from their category's incumbents, then one draw each for the
-        digital level and the base R&D intensity (in this order)."""
-        firms = self.firms
-        rng = self.streams.rare(t, ENTRANTS)
+        digital level and the base R&D intensity, keyed by (month, the entrant's slot)."""
+        firms, draws = self.firms, self.draws
         incumbents = firms.smes[alive[firms.S] & ~changed[firms.S]]
         firms.enter(new, incumbents, self.model.network.product)
         normal = self.model.finance.state.normal_revenue[new]
-        self.digital_levels.enter(new, rng, normal)
-        self.research.enter(new, rng, normal)
+        self.digital_levels.enter(new, draws.entrant_digital.uniform(t, new), normal)
+        self.research.enter(new, draws.entrant_rd.normal(t, new), normal)
         self.fund.enter(new)
 
     # ------------------------------------------------------------ data

@@ -11,8 +11,11 @@ import numpy as np
 
 from sim.ecosystem.agents import ChainLeader
 from sim.ecosystem.innovation.tables import Table
+from sim.ecosystem.keyed import Stream
 from sim.ecosystem.network import LEADER, ProductionNetwork
 from sim.scenario import Innovation, Policy
+
+_TWO = np.arange(2)[:, None]  # the components of a pending innovation's draws at a round
 
 
 class Matchmaking:
@@ -78,10 +81,11 @@ class Matchmaking:
         alive: np.ndarray,
         digital: np.ndarray,
         net: ProductionNetwork,
-        rng: np.random.Generator,
+        draws: Stream,
     ) -> tuple[np.ndarray, np.ndarray] | None:
         """A matchmaking round: expired innovations leave the pool; each pending one reaches one
-        leader listing its category with some chance (two uniforms per pending innovation).
+        leader listing its category with some chance (two uniforms per pending innovation, keyed
+        by (t, the innovation: its SME and birth month, 0-1)).
         Returns the pool rows that reached a leader who has not declined them, and the leaders."""
         pool, rules = self.pool, self.rules
         if not len(pool):
@@ -91,8 +95,8 @@ class Matchmaking:
         n_pool = len(pool)
         if not n_pool:
             return None
-        u_pick, u_hit = rng.random((2, n_pool))
         cat, sme = pool["category"], pool["sme"]
+        u_pick, u_hit = draws.uniform(t, sme, pool["born"], _TWO)
         leaders_flat, start = self._listers
         n_list = start[cat + 1] - start[cat]
         listed = n_list > 0

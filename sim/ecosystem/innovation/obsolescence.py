@@ -7,23 +7,25 @@ from __future__ import annotations
 import numpy as np
 
 from sim.ecosystem.innovation.firms import InnovatingFirms
-from sim.ecosystem.innovation.streams import SHOCK_TARGETS, InnovationStreams
 from sim.ecosystem.innovation.tables import Table
 from sim.ecosystem.innovation.technology import LeaderTechnology
+from sim.ecosystem.keyed import Stream
 from sim.scenario import TechObsolescence
 
 
 def resolve_obsolescence(
-    shocks: list, n_categories: int, streams: InnovationStreams
+    shocks: list, n_categories: int, draws: Stream
 ) -> list[tuple[TechObsolescence, np.ndarray]]:
-    """Categories hit by each tech_obsolescence shock, drawn from a stream of their own."""
+    """Categories hit by each tech_obsolescence shock: those listed, or with `categories:
+    random` the `count` categories with the smallest uniforms keyed by (the shock's start,
+    its index among the scenario's shocks, the category). Resolved at build (the
+    counterfactual has no shocks, so it draws none)."""
     out = []
     for i, s in enumerate(shocks):
         if isinstance(s, TechObsolescence):
             if s.categories == "random":
-                cats = streams.rare(SHOCK_TARGETS, 100 + i).choice(
-                    n_categories, s.count, replace=False
-                )
+                count = min(s.count, n_categories)
+                cats = draws.smallest(count, s.start, np.arange(n_categories), i)
             else:
                 cats = np.asarray(s.categories, dtype=np.int64)
             out.append((s, np.sort(cats)))

@@ -13,6 +13,8 @@ import numpy as np
 
 from sim.ecosystem.innovation.deal_log import DealLog
 from sim.ecosystem.innovation.firms import InnovatingFirms
+from sim.ecosystem.innovation.streams import InnovationDraws
+from sim.ecosystem.keyed import weighted_keys
 from sim.ecosystem.network import ProductionNetwork
 from sim.scenario import Innovation, Policy
 
@@ -97,7 +99,7 @@ class JointProjects:
         self,
         t: int,
         alive: np.ndarray,
-        rng: np.random.Generator,
+        draws: InnovationDraws,
         firms: InnovatingFirms,
         digital: np.ndarray,
         leader_revenue: np.ndarray,
@@ -109,7 +111,7 @@ class JointProjects:
         leaders = np.flatnonzero(alive[: firms.n_leaders])
         if not len(leaders):
             return
-        sponsors = self._sponsors(leaders, leader_revenue, rng)
+        sponsors = self._sponsors(t, leaders, leader_revenue, draws)
         free = alive & firms.is_sme & (firms.owner < 0) & (self.until <= t)
         score = firms.tech * (1.0 + digital)
         key_categories: dict[int, np.ndarray] = {}  # each sponsor's listed categories, by reward
@@ -133,19 +135,29 @@ class JointProjects:
         self._running = None
 
     def _sponsors(
-        self, leaders: np.ndarray, leader_revenue: np.ndarray, rng: np.random.Generator
+        self, t: int, leaders: np.ndarray, leader_revenue: np.ndarray, draws: InnovationDraws
     ) -> list[tuple[int, bool]]:
         """The year's projects as (sponsoring leader, publicly funded): whole projects the budget
-        pays for, spread over leaders by revenue, then each leader's market projects (Poisson)."""
+        pays for, spread over leaders by revenue, then each leader's market projects (Poisson).
+
+        Public project j goes to the living leader with the smallest Efraimidis-Spirakis key,
+        uniforms keyed by (t, j, the leader) (a draw with probability by revenue, with
+        replacement, that a leader's exit changes only for the projects it would have had);
+        a leader's market projects are keyed by (t, the leader)."""
         rules = self.rules
         budget = self.carry + self.policy.consortium_funding
         n_public = int(budget // rules.consortium_project_cost)
         self.carry = budget - n_public * rules.consortium_project_cost
-        weights = leader_revenue[leaders] / leader_revenue[leaders].sum()
-        public = (
-            rng.choice(leaders, n_public, p=weights) if n_public else np.zeros(0, dtype=np.int64)
+        if n_public:
+            u = draws.public_sponsor.uniform(t, np.arange(n_public)[:, None], leaders)
+            with np.errstate(divide="ignore"):
+                keys = weighted_keys(u, leader_revenue[leaders])
+            public = leaders[keys.argmin(axis=1)]
+        else:
+            public = np.zeros(0, dtype=np.int64)
+        market = np.repeat(
+            leaders, draws.market_projects.poisson(rules.market_consortia, t, leaders)
         )
-        market = np.repeat(leaders, rng.poisson(rules.market_consortia, len(leaders)))
         return [(int(x), True) for x in public] + [(int(x), False) for x in market]
 
     def _assign(self, t: int, s: int, lead: int, c: int, is_public: bool, log: DealLog) -> None:

@@ -24,6 +24,9 @@ from sim.ecosystem.innovation.context import EcosystemContext
 from sim.ecosystem.innovation.digital import DigitalLevels
 from sim.ecosystem.innovation.firms import InnovatingFirms
 from sim.ecosystem.innovation.projects import RunningProjects
+from sim.ecosystem.innovation.streams import InnovationDraws
+
+_FOUR = np.arange(4)[:, None]  # the components of an R&D firm's monthly draws
 
 
 @dataclass
@@ -51,8 +54,9 @@ class Research:
     """R&D intensities, scales and smoothed returns of the R&D firms."""
 
     def __init__(
-        self, model: EcosystemContext, firms: InnovatingFirms, rng: np.random.Generator
+        self, model: EcosystemContext, firms: InnovatingFirms, normals: np.ndarray
     ) -> None:
+        """`normals`: one keyed standard normal per SME, for its base R&D intensity."""
         self.model, self.firms = model, firms
         scn = model.scenario
         self.rules = rules = scn.innovation
@@ -60,8 +64,7 @@ class Research:
         smes, n = firms.smes, len(firms.tech)
         self.rd_base = np.zeros(n)
         self.rd_base[smes] = np.minimum(
-            rules.sme_rd_intensity
-            * np.exp(rules.sme_rd_dispersion * rng.standard_normal(len(smes))),
+            rules.sme_rd_intensity * np.exp(rules.sme_rd_dispersion * normals),
             0.3,
         )
         self.rd_intensity = self.rd_base.copy()
@@ -215,11 +218,12 @@ class Research:
         return rd_effective, to_households, subsidy
 
     # ------------------------------------------------------------ results
-    def draw(self, effective: np.ndarray, rng: np.random.Generator) -> Draws | None:
-        """The R&D firms' draws this month (`effective`: their effective R&D): one uniform for
-        success, catch-up, overlap chance and overlap each; a quality for each success."""
+    def draw(self, t: int, effective: np.ndarray, draws: InnovationDraws) -> Draws | None:
+        """The R&D firms' draws in month t (`effective`: their effective R&D): one uniform for
+        success, catch-up, overlap chance and overlap each, keyed by (t, the firm, 0-3); a
+        quality for each success, keyed by the innovation: (t, its firm)."""
         rules, f, R = self.rules, self.firms.rd_firms, self.firms.R
-        u, catch, u_overlap, overlap = rng.random((4, len(f)))
+        u, catch, u_overlap, overlap = draws.rd.uniform(t, f, _FOUR)
         p = -np.expm1(-rules.rd_productivity * effective / self.rd_scale[R])
         success = u < p  # exited firms spend nothing, so p = 0
         rate = self.innovation_rate[R]  # a view when R is a slice
@@ -230,7 +234,7 @@ class Research:
         if not len(hits):
             return None
         firms, catch = f[hits], catch[hits]
-        q = rng.beta(*rules.quality_beta, len(firms))
+        q = draws.quality.beta(*rules.quality_beta, t, firms)
         overlap = overlap[hits] * (u_overlap[hits] < rules.overlap_probability)  # else none
         return Draws(firms, q, catch, overlap)
 
@@ -271,12 +275,11 @@ class Research:
         )
         self.rd_intensity[adaptive] += (target - self.rd_intensity[adaptive]) * step
 
-    def enter(self, new: np.ndarray, rng: np.random.Generator, normal: np.ndarray) -> None:
-        """Entrant SMEs draw their base R&D intensity (one draw each) and start fresh."""
+    def enter(self, new: np.ndarray, normals: np.ndarray, normal: np.ndarray) -> None:
+        """Entrant SMEs draw their base R&D intensity (one keyed normal each) and start fresh."""
         rules = self.rules
         self.rd_base[new] = np.minimum(
-            rules.sme_rd_intensity
-            * np.exp(rules.sme_rd_dispersion * rng.standard_normal(len(new))),
+            rules.sme_rd_intensity * np.exp(rules.sme_rd_dispersion * normals),
             0.3,
         )
         self.rd_intensity[new] = self.rd_base[new]

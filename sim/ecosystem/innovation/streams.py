@@ -1,38 +1,63 @@
-"""The innovation layer's random numbers, apart from the model's: a generator per rare purpose
-(the start, yearly decisions, entrants, shock targets) and one stream jumped to each month, so
-the shocked run and its counterfactual share them and every run of a seed draws the same."""
+"""The innovation layer's random numbers: keyed purposes (see sim.ecosystem.keyed), each draw a
+function of (root seed, purpose, month, the entity it is for) and of nothing else: not of how
+many firms, innovations or offers there are this month, nor of the order they are visited in.
+
+The entities, by purpose:
+- start_tech, start_digital, start_rd (month START_MONTH = -1): an SME (its firm slot);
+- rd (month, R&D firm, component 0-3: success, catch-up, overlap chance, overlap) and quality
+  (month, R&D firm): an innovation is its firm and its birth month (a firm makes at most one a
+  month), never the registry's sequential id, which depends on how many came before;
+- match (month, SME, birth month, component 0-1: which listing leader, whether it reaches it):
+  a pending innovation at a matchmaking round;
+- taste (month, leader, SME, birth month, option) and liable (month, leader, SME, birth
+  month): an offer of an innovation to a leader;
+- public_sponsor (month, project number, leader): Efraimidis-Spirakis keys, the leader with the
+  smallest key sponsors the project; market_projects (month, leader): a Poisson count;
+- entrant_digital, entrant_rd (month, SME): an entrant, by its firm slot;
+- obsolete_categories (the shock's start, the shock's index, category): the categories a
+  tech_obsolescence shock with `categories: random` hits, the `count` smallest keys.
+"""
 
 from __future__ import annotations
 
-import numpy as np
+from sim.ecosystem.keyed import KeyedDraws, Stream
 
-# purposes of the rare draws (`InnovationStreams.rare`)
-START, YEARLY, ENTRANTS = 0, 2, 3
-START_MONTH, SHOCK_TARGETS = -1, -2  # the month arguments of the start and the shock targets
+START_MONTH = -1  # the month key of the start's draws
+
+PURPOSES = (
+    "start_tech",
+    "start_digital",
+    "start_rd",
+    "rd",
+    "quality",
+    "match",
+    "taste",
+    "liable",
+    "public_sponsor",
+    "market_projects",
+    "entrant_digital",
+    "entrant_rd",
+    "obsolete_categories",
+)
 
 
-class InnovationStreams:
-    """Spawned from the model's seed sequence, under keys of their own."""
+class InnovationDraws:
+    """The layer's keyed streams, one attribute per purpose (named `innovation.<purpose>`)."""
 
-    def __init__(self, root: np.random.SeedSequence) -> None:
-        self._root = np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, 0x1A0))
-        self._bits = np.random.PCG64(
-            np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, 0x1A1))
-        )
-        self._bits_start = self._bits.state
-        self._month_generator = np.random.Generator(self._bits)
+    start_tech: Stream
+    start_digital: Stream
+    start_rd: Stream
+    rd: Stream
+    quality: Stream
+    match: Stream
+    taste: Stream
+    liable: Stream
+    public_sponsor: Stream
+    market_projects: Stream
+    entrant_digital: Stream
+    entrant_rd: Stream
+    obsolete_categories: Stream
 
-    def rare(self, t: int, purpose: int) -> np.random.Generator:
-        """A generator of its own for rare draws: the start (t = -1), yearly decisions (2), entrants
-        (3), shock targets (t = -2). The shocked run and its counterfactual share them."""
-        root = self._root
-        return np.random.default_rng(
-            np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, t + 1, purpose))
-        )
-
-    def month(self, t: int) -> np.random.Generator:
-        """The month's generator: one bit generator jumped to month t's own stretch (cheaper than
-        seeding a new one each month; the same numbers for the same month in every run of a seed)."""
-        self._bits.state = self._bits_start
-        self._bits.advance((t + 1) << 80)
-        return self._month_generator
+    def __init__(self, draws: KeyedDraws) -> None:
+        for purpose in PURPOSES:
+            setattr(self, purpose, draws[f"innovation.{purpose}"])
