@@ -151,8 +151,8 @@ def _run_and_report(exp, out: Path | None, workers, dask, fresh: bool, method: s
     if is_comparison(exp):
         result = comparison_report(exp, table, out, method=method)
         draw_comparison(exp, out)
-        # a file or a pipe gets 120 columns (rich's default of 80 wraps the intervals)
-        (console if console.is_terminal else Console(width=120)).print(
+        # a file or a pipe gets 140 columns (rich's default of 80 wraps the intervals)
+        (console if console.is_terminal else Console(width=140)).print(
             comparison_table(
                 result, f"{exp.name}: {len(exp.seeds)} replicates, common random numbers"
             )

@@ -188,7 +188,8 @@ def test_baseline_calibration():
         assert r.outcomes["sme_employment_share"] > 0.5
         assert r.outcomes["sme_value_added_share"] > 0.5
         small = scn.ecosystem.n_smes + scn.ecosystem.n_suppliers * (1 - scn.ecosystem.foreign_share)
-        rates.append(r.outcomes["sme_exits"] / (scn.steps / 12) / small)
+        exits = r.outcomes["sme_exits"] + r.outcomes["supplier_exits"]  # all small domestic firms
+        rates.append(exits / (scn.steps / 12) / small)
         assert 55 < r.timeseries["average_payment_days"].mean() < 75
     assert 0.005 < np.mean(rates) < 0.08
 

@@ -16,7 +16,7 @@ figure and the validation check alike.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 
@@ -74,6 +74,7 @@ def paired_differences(
     resamples: int = 9999,
     seed: int = 0,
     paired_means: bool = False,
+    censored_by: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """Mean of each outcome per group, and its paired difference against the reference group.
 
@@ -88,6 +89,10 @@ def paired_differences(
     `paired_means` adds pair_mean and reference_pair_mean: both groups' means over the
     counted pairs only, so that difference = pair_mean - reference_pair_mean even where
     some values are missing.
+    `censored_by` maps an outcome to its 0/1 censoring column (a time to recover censored at
+    the window's length): `censored` then counts the group's censored values among its n
+    (NaN for an outcome that cannot be censored). A censored value stays in the mean: it is
+    the restricted mean, never a mean over the uncensored runs only.
     """
     if method not in ("t", "bootstrap"):
         raise ValueError(f"method must be 't' or 'bootstrap', got {method!r}")
@@ -102,13 +107,14 @@ def paired_differences(
         for key in keys:
             values = groups[key][outcome].astype(float)
             row = {**dict(zip(by_cols, key, strict=True)), **_group_summary(outcome, values)}
+            row["censored"] = _censored(groups[key], outcome, censored_by)
             if key == reference:
                 row.update(pairs=0, difference=math.nan, ci_low=math.nan, ci_high=math.nan)
                 row.update(pair_mean=math.nan, reference_pair_mean=math.nan)
             else:
                 row.update(_paired_difference(values, ref, interval))
             rows.append(row)
-    stats_cols = ["n", "mean", "sd", "pairs", "difference", "ci_low", "ci_high"]
+    stats_cols = ["n", "censored", "mean", "sd", "pairs", "difference", "ci_low", "ci_high"]
     extra = ["pair_mean", "reference_pair_mean"] if paired_means else []
     out = pd.DataFrame(rows, columns=["outcome", *by_cols, *stats_cols, *extra])
     out.attrs.update(level=level, method=method, reference=reference, by=by_cols)
@@ -154,6 +160,15 @@ def _group_summary(outcome: str, values: pd.Series) -> dict:
     }
 
 
+def _censored(group: pd.DataFrame, outcome: str, censored_by: Mapping[str, str] | None) -> float:
+    """How many of the group's finite values of `outcome` are censored (NaN if it cannot be)."""
+    column = (censored_by or {}).get(outcome)
+    if column is None or column not in group.columns:
+        return math.nan
+    finite = np.isfinite(group[outcome].to_numpy(float))
+    return float(np.nansum(group[column].to_numpy(float)[finite]))
+
+
 def _paired_difference(
     values: pd.Series, ref: pd.Series, interval: Callable[[np.ndarray], tuple[float, float]]
 ) -> dict:
@@ -173,9 +188,14 @@ def _paired_difference(
 
 
 def mean_ci(
-    table: pd.DataFrame, value: str, by: str | Sequence[str], level: float = 0.95
+    table: pd.DataFrame,
+    value: str,
+    by: str | Sequence[str],
+    level: float = 0.95,
+    censored_by: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
-    """Mean of `value` per group with a t-based confidence interval (e.g. per scenario and month)."""
+    """Mean of `value` per group with a t-based confidence interval (e.g. per scenario and month);
+    `censored` counts the group's censored values where `censored_by` names a column for `value`."""
     by_cols = _as_list(by)
     rows = []
     for key, group in table.groupby(by_cols, sort=False):
@@ -187,12 +207,13 @@ def mean_ci(
             {
                 **dict(zip(by_cols, key, strict=True)),
                 "n": len(values),
+                "censored": _censored(group, value, censored_by),
                 "mean": float(values.mean()) if len(values) else math.nan,
                 "ci_low": low,
                 "ci_high": high,
             }
         )
-    return pd.DataFrame(rows, columns=[*by_cols, "n", "mean", "ci_low", "ci_high"])
+    return pd.DataFrame(rows, columns=[*by_cols, "n", "censored", "mean", "ci_low", "ci_high"])
 
 
 def measured_outcomes(table: pd.DataFrame, candidates: Sequence[str]) -> list[str]:

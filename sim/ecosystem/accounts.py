@@ -24,6 +24,7 @@ MONTH_FIGURES = (
     "defaults_supplier",
     "defaults_by_contagion",
     "sme_exits",
+    "supplier_exits",
     "entries",
     "interest_paid",
     "wages",

@@ -68,7 +68,7 @@ def liquidate(
     # what is left belongs to the owners
     st.sectors["households"] += float(st.cash[failed].sum())
     st.cash[failed] = 0.0
-    _count_defaults(t, month, net, st, cfg, failed, small)
+    _count_defaults(t, month, net, st, cfg, failed)
     st.alive[failed] = False
     st.exited_at[failed] = t
     st.ever_exited[failed] = True
@@ -161,12 +161,14 @@ def _count_defaults(
     st: FinanceState,
     cfg: Finance,
     failed: np.ndarray,
-    small: np.ndarray,
 ) -> None:
-    """The month's defaults by kind, by contagion, and the exits of domestic small firms."""
+    """The month's defaults by kind, by contagion, and the exits of domestic small firms: specialized
+    SMEs (sme_exits) apart from domestic suppliers (supplier_exits)."""
     contagion = st.last_trade_loss[failed] >= t - cfg.contagion_window
     month["defaults_by_contagion"] += float(np.count_nonzero(contagion))
     by_kind = np.bincount(net.kind[failed], minlength=3).tolist()
     for of_kind, name in ((LEADER, "leader"), (SME, "sme"), (SUPPLIER, "supplier")):
         month[f"defaults_{name}"] += float(by_kind[of_kind])
-    month["sme_exits"] += float(np.count_nonzero(small & ~net.foreign[failed]))
+    domestic = ~net.foreign[failed]
+    month["sme_exits"] += float(np.count_nonzero((net.kind[failed] == SME) & domestic))
+    month["supplier_exits"] += float(np.count_nonzero((net.kind[failed] == SUPPLIER) & domestic))

@@ -67,6 +67,7 @@ class EcosystemModel(mesa.Model):
         *,
         agent_data: bool = False,
         record_from: int = 0,
+        record_until: int | None = None,
         **params: Any,
     ) -> None:
         if scenario is None:
@@ -75,9 +76,8 @@ class EcosystemModel(mesa.Model):
             raise TypeError("give a scenario or keyword parameters, not both")
         self.scenario = scenario
         self.seed_seq = seed_sequence(rng)
-        # Mesa's generator is for Mesa alone: every draw of the months is keyed by (purpose,
-        # month, entity); the network and the shock targets are drawn once, sequentially, at
-        # build (see noise.py)
+        # Mesa's generator is for Mesa alone: month draws are keyed by (purpose, month, entity);
+        # the network and the shock targets are drawn once, sequentially, at build (noise.py)
         streams = dict(zip(STREAMS, self.seed_seq.spawn(len(STREAMS)), strict=True))
         super().__init__(rng=np.random.default_rng(streams["mesa"]))
         self.draws = KeyedDraws(streams["keyed"])
@@ -116,17 +116,18 @@ class EcosystemModel(mesa.Model):
         self._demand_noise = np.zeros(eco.n_leaders)
         self.flows: MarketFlows | None = None
         self.horizon = scenario.steps
-        self._start_records(agent_data, record_from)
+        self._start_records(agent_data, record_from, record_until)
         # agents: the readable face of every firm, created in bulk; firm_agents[i] is firm i
         self.firm_agents: list[Firm] = create_agents(self, net)
         self.running = True
 
-    def _start_records(self, agent_data: bool, record_from: int) -> None:
+    def _start_records(self, agent_data: bool, record_from: int, record_until: int | None) -> None:
         """The recorder of the series, the per-firm panel (with agent_data) and value added
-        summed per firm from month `record_from` on."""
+        summed per firm over months [record_from, record_until) (a resilience window)."""
         net = self.network
         self.recorder = StepRecorder(self.scenario.steps, SERIES)
         self.record_from = record_from
+        self.record_until = 2**62 if record_until is None else record_until
         self.cum_value_added = np.zeros(net.n_firms)
         self.agent_data = agent_data
         self._agent_frames: list[pd.DataFrame] = []

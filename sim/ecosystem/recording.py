@@ -94,6 +94,7 @@ class RecordedModel(Protocol):
     layers: list
     month: int
     record_from: int
+    record_until: int
     cum_value_added: np.ndarray
     record_group_weights: tuple[np.ndarray, np.ndarray]
 
@@ -139,12 +140,12 @@ def month_values(
     model: RecordedModel, flows: MarketFlows, final_demand: np.ndarray
 ) -> dict[str, float]:
     """The month's values of the core series, the finance figures and the layers' series;
-    adds the month's value added to the running total from month `record_from` on."""
+    adds the month's value added to the running total over months [record_from, record_until)."""
     net, state, price = model.network, model.supply, model.price
     out = flows.output
     va = model.value_added_per_unit * out
     jobs = _jobs(model, out)
-    if model.month >= model.record_from:
+    if model.record_from <= model.month < model.record_until:
         model.cum_value_added += va
     firm_groups, slot_groups = model.record_group_weights
     # per group of firms (leaders, SMEs, suppliers, small domestic, domestic) and of slots

@@ -13,6 +13,7 @@ import pandas as pd
 from rich import box
 from rich.table import Table
 
+from sim.analysis.catalog import CENSORED_BY
 from sim.analysis.statistics import paired_differences
 from sim.experiments.experiment_file import ReplicatesDesign
 from sim.experiments.plan import Experiment, outcome_columns
@@ -35,20 +36,23 @@ def comparison_report(
     ok = table[table["error"].isna()]
     outcomes = outcome_columns(ok, exp.parameters)  # the measured ones: NaN has no difference
     result = paired_differences(
-        ok, outcomes, by="scenario", pair="replicate", level=level, method=method
-    )
+        ok, outcomes, by="scenario", pair="replicate", level=level, method=method,
+        censored_by=CENSORED_BY,
+    )  # fmt: skip
     write_atomic(out / "comparison.csv", lambda p: result.to_csv(p, index=False))
     return result
 
 
 def comparison_table(result: pd.DataFrame, title: str) -> Table:
-    """The comparison as a rich table: per outcome, each scenario's mean and paired difference."""
+    """The comparison as a rich table: per outcome, each scenario's n (finite values; censored
+    ones among them), mean and paired difference."""
     level, method = result.attrs.get("level", 0.95), result.attrs.get("method", "t")
     reference = result.attrs.get("reference", ("first",))[0]
     table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False)
     for name, justify in (
         ("outcome", "left"),
         ("scenario", "left"),
+        ("n", "right"),
         ("mean", "right"),
         (f"paired diff. vs {reference}", "right"),
         (f"{level:.0%} CI ({'BCa bootstrap' if method == 'bootstrap' else 't'})", "right"),
@@ -56,13 +60,20 @@ def comparison_table(result: pd.DataFrame, title: str) -> Table:
     ):
         table.add_column(name, justify=justify, no_wrap=name in ("outcome", "scenario"))
     outcomes = list(dict.fromkeys(result["outcome"]))
+    notes = []
     short = result[(result["pairs"] > 0) & (result["pairs"] < result["pairs"].max())]
     if len(short):
-        table.caption = (
-            f"pairs < {result['pairs'].max()}: {', '.join(dict.fromkeys(short['outcome']))} NaN in some runs "
-            "(time_to_recover is NaN when output has not recovered by the end); those pairs are left out, so "
-            "the difference describes only the replicates where both values exist"
+        notes.append(
+            f"pairs < {result['pairs'].max()}: {', '.join(dict.fromkeys(short['outcome']))} NaN in some "
+            "runs (see docs/OUTCOMES.md); those pairs are left out, so the difference describes only "
+            "the replicates where both values exist"
         )
+    if "censored" in result.columns and (result["censored"] > 0).any():
+        notes.append(
+            "n (c cens.): c runs had not recovered within the window and count its length, so "
+            "the mean is the restricted mean"
+        )
+    table.caption = "\n".join(notes) or None
     for i, outcome in enumerate(outcomes):
         rows = result[result["outcome"] == outcome]
         for j, row in enumerate(rows.itertuples(index=False)):
@@ -70,6 +81,7 @@ def comparison_table(result: pd.DataFrame, title: str) -> Table:
             table.add_row(
                 outcome if j == 0 else "",
                 str(row.scenario),
+                _count(row),
                 _fmt(row.mean),
                 "reference" if is_ref else _fmt(row.difference),
                 "" if is_ref else f"[{_fmt(row.ci_low)}, {_fmt(row.ci_high)}]",
@@ -77,6 +89,14 @@ def comparison_table(result: pd.DataFrame, title: str) -> Table:
                 end_section=j == len(rows) - 1 and i < len(outcomes) - 1,
             )
     return table
+
+
+def _count(row) -> str:
+    """n, with the censored values among them where the outcome can be censored."""
+    censored = getattr(row, "censored", math.nan)
+    if censored is None or math.isnan(censored):
+        return str(row.n)
+    return f"{row.n} ({censored:g} cens.)"
 
 
 def _fmt(value: float) -> str:

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from sim.analysis.outcomes import resilience_outcomes
+from sim.analysis.outcomes import (
+    EXTRA_OUTCOMES,
+    OUTCOME_NAMES,
+    ValueAddedLoss,
+    excess_outcomes,
+    resilience_outcomes,
+)
 from sim.ecosystem.model import EcosystemModel
+from sim.ecosystem.network import SME
 from sim.scenario import Scenario, with_steps
 
 
@@ -29,20 +35,24 @@ class RunResult:
 
 
 def _simulate(
-    scn: Scenario, seed: Any, agent_data: bool, record_from: int
+    scn: Scenario, seed: Any, agent_data: bool, window: tuple[int, int] | None
 ) -> tuple[EcosystemModel, pd.DataFrame]:
-    model = EcosystemModel(scn, rng=seed, agent_data=agent_data, record_from=record_from)
+    start, end = window or (0, None)
+    model = EcosystemModel(
+        scn, rng=seed, agent_data=agent_data, record_from=start, record_until=end
+    )
     model.run()
     return model, model.timeseries()
 
 
 def _finance_outcomes(model: EcosystemModel, ts: pd.DataFrame) -> dict[str, float]:
-    """Outcomes of the finance layer, for the run itself (SMEs: specialized SMEs and domestic suppliers)."""
+    """Outcomes of the finance layer, levels of the run itself over the whole run."""
     net, fin = model.network, model.finance.state
-    small = (net.kind != 0) & ~net.foreign
+    smes = net.kind == SME
     return {
         "sme_exits": float(ts["sme_exits"].sum()),
-        "sme_survival_rate": float(1.0 - fin.ever_exited[small].mean()),
+        "supplier_exits": float(ts["supplier_exits"].sum()),
+        "sme_survival_rate": float(1.0 - fin.ever_exited[smes].mean()),
         "defaults_by_contagion": float(ts["defaults_by_contagion"].sum()),
         "sme_value_added_share": float(ts["sme_value_added_share"].mean()),
         "sme_employment_share": float(ts["sme_employment_share"].mean()),
@@ -66,8 +76,8 @@ def run_scenario(
     from what they changed.
     """
     scn = with_steps(scn, steps, scn.name)  # a run that ends before a shock starts is refused
-    start = min((s.start for s in scn.shocks), default=None)
-    model, ts = _simulate(scn, seed, agent_data, start or 0)
+    window = scn.resilience_window()
+    model, ts = _simulate(scn, seed, agent_data, window)
     agents = model.agent_panel() if agent_data else None
     hit = model.shocks.directly_hit()
     finance_outcomes = _finance_outcomes(model, ts)
@@ -76,22 +86,17 @@ def run_scenario(
     shocked_va = model.cum_value_added.copy()
     model.release()
     if scn.shocks:
-        cf_model, cf = _simulate(scn.without_shocks(), seed, False, start or 0)
+        cf_model, cf = _simulate(scn.without_shocks(), seed, False, window)
         cf_va = cf_model.cum_value_added.copy()
         cf_model.release()
     else:
         cf, cf_va = ts.copy(), shocked_va
-    outcomes = resilience_outcomes(ts, cf, start)
+    outcomes = resilience_outcomes(ts, cf, window)
     outcomes.update(finance_outcomes)
     outcomes.update(innovation_outcomes)
-    total_cf = float(cf_va.sum())
-    direct = float((cf_va - shocked_va)[hit].sum())
-    total = float((cf_va - shocked_va).sum())
-    outcomes["direct_loss_pct"] = 100.0 * direct / total_cf if total_cf > 0 else math.nan
-    outcomes["indirect_loss_pct"] = (
-        100.0 * (total - direct) / total_cf if total_cf > 0 else math.nan
-    )
-    outcomes["amplification"] = total / direct if direct > 1e-12 * max(total_cf, 1.0) else math.nan
+    outcomes.update(excess_outcomes(ts, cf, window))
+    outcomes.update(ValueAddedLoss(shocked_va, cf_va, hit).outcomes())
+    outcomes = {name: outcomes[name] for name in (*OUTCOME_NAMES, *EXTRA_OUTCOMES)}
     return RunResult(
         scenario=scn,
         seed=int(seed) if isinstance(seed, int | np.integer) else -1,
@@ -99,6 +104,10 @@ def run_scenario(
         counterfactual=cf,
         outcomes=outcomes,
         agents=agents,
-        info={"shock_start": start, "directly_hit_firms": int(hit.sum())},
+        info={
+            "shock_start": window[0] if window else None,
+            "window": window,
+            "directly_hit_firms": int(hit.sum()),
+        },
         deals=deals,
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from sim.scenario.document import SECTIONS
+from sim.scenario.document import SECTIONS, Scenario
 from sim.scenario.shocks import SHOCK_CLASSES, shock_type
 
 START, END = "<!-- parameters:start -->", "<!-- parameters:end -->"
@@ -26,6 +26,8 @@ def _row(name: str, field) -> str:
 
 def parameter_table() -> str:
     lines = ["| field | meaning | unit | default | source |", "|---|---|---|---|---|"]
+    top = [n for n in Scenario.model_fields if n not in SECTIONS and n != "shocks"]
+    lines += [_row(name, Scenario.model_fields[name]) for name in top]
     for section, cls in SECTIONS.items():
         lines += [_row(f"{section}.{name}", f) for name, f in cls.model_fields.items()]
     lines += ["", "Shock fields (`shocks:` list; `type` selects the kind):", ""]

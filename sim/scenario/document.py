@@ -36,11 +36,29 @@ SECTIONS: dict[str, type[Section]] = {
 class Scenario(Section):
     """One scenario: the ecosystem, its behaviour, the policy levers and the shocks."""
 
+    def resilience_window(self) -> tuple[int, int] | None:
+        """Months [first shock start, last shock end + window) cut at the run's end; None without shocks."""
+        if not self.shocks:
+            return None
+        start = min(s.start for s in self.shocks)
+        ends = [self.steps if s.duration is None else s.start + s.duration for s in self.shocks]
+        return start, min(max(ends) + self.window, self.steps)
+
     name: str = param("unnamed", "Short name used in tables and figures.", "-")
     description: str = param(
         "", "What the scenario represents and where its numbers come from.", "-"
     )
     steps: int = param(120, "Months simulated.", "months", ge=1, le=10_000)
+    window: int = param(
+        24,
+        "Months after the last shock ends that the resilience outcomes still count: their window "
+        "runs from the first shock's start to here (cut at the end of the run). 24: two years "
+        "covers the ripple of a half-year shock up the tiers and the re-sourcing that follows it "
+        "(searches of a few months); later months mostly add divergence the shock did not cause.",
+        "months",
+        ge=1,
+        le=10_000,
+    )
     ecosystem: Ecosystem = Field(
         default_factory=Ecosystem, description="Firms and the production network."
     )

@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from sim.analysis.catalog import CENSORED_BY
 from sim.errors import InputError
 from sim.experiments.experiment_file import (
     GridDesign,
@@ -137,8 +138,9 @@ def analyse(
             [o for o in outcomes if o in tornado.columns],
             level=level,
         )
-    skipped = {}
+    skipped, censored = {}, censored_counts(ok, outcomes)
     for name, frame in results.items():
+        frame.attrs["censored"] = censored
         write_parquet(folder / f"{name}.parquet", frame)
         write_atomic(folder / f"{name}.csv", lambda p, f=frame: f.to_csv(p, index=False))
         skipped.update({f"{name}: {k}": v for k, v in frame.attrs.get("skipped", {}).items()})
@@ -152,9 +154,21 @@ def analyse(
             "level": level,
             "second_order": second_order,
             "skipped": skipped,
+            "censored": censored,
         },
     )
     return results
+
+
+def censored_counts(table: pd.DataFrame, outcomes: list[str]) -> dict[str, str]:
+    """For each censorable outcome, how many runs were censored at the window's length (their
+    restricted values enter the indices)."""
+    counts = {}
+    for outcome in outcomes:
+        column = CENSORED_BY.get(outcome)
+        if column in table.columns:
+            counts[outcome] = f"{int(table[column].sum())} of {len(table)} runs"
+    return counts
 
 
 METHODS = {SobolDesign: "sobol", MorrisDesign: "morris", LatinDesign: "prcc", GridDesign: "grid"}
@@ -273,9 +287,15 @@ def report_tables(exp, results: dict[str, pd.DataFrame], k: int = 3) -> list:
                 for row in group.itertuples()
             ]
             table.add_row(outcome, *cells, *[""] * (k - len(cells)))
-        skipped = frame.attrs.get("skipped") or {}
-        if skipped:
-            table.caption = "left out: " + "; ".join(f"{o} ({why})" for o, why in skipped.items())
+        notes = []
+        if skipped := frame.attrs.get("skipped") or {}:
+            notes.append("left out: " + "; ".join(f"{o} ({why})" for o, why in skipped.items()))
+        if censored := frame.attrs.get("censored") or {}:
+            notes.append(
+                "censored at the window's length (restricted values): "
+                + "; ".join(f"{o} ({n})" for o, n in censored.items())
+            )
+        table.caption = "\n".join(notes) or None
         tables.append(table)
     return tables
 

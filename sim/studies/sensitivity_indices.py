@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sim.analysis.catalog import CENSORED_BY
 from sim.analysis.statistics import mean_ci, paired_differences
 
 SOBOL_COLUMNS = (
@@ -321,7 +322,8 @@ def _partial_rank_correlation(
 def grid_means(
     table: pd.DataFrame, parameters: Sequence[str], outcomes: Sequence[str], *, level: float = 0.95
 ) -> pd.DataFrame:
-    """Mean of each outcome per grid point with a t-based CI over the replicates.
+    """Mean of each outcome per grid point with a t-based CI over the replicates, n and the
+    censored runs among them (a censored time to recover counts the window: a restricted mean).
 
     A parameter value of None/NaN (e.g. 'no payment cap') becomes the label 'none', so it
     keeps its own row; such a column is then categorical (object).
@@ -330,11 +332,13 @@ def grid_means(
     for p in parameters:
         if data[p].isna().any():
             data[p] = data[p].astype(object).where(data[p].notna(), "none")
-    frames = [mean_ci(data, o, list(parameters), level).assign(outcome=o) for o in outcomes]
+    frames = [
+        mean_ci(data, o, list(parameters), level, CENSORED_BY).assign(outcome=o) for o in outcomes
+    ]
+    columns = ["outcome", *parameters, "n", "censored", "mean", "ci_low", "ci_high"]
     if not frames:
-        return pd.DataFrame(columns=["outcome", *parameters, "n", "mean", "ci_low", "ci_high"])
-    out = pd.concat(frames, ignore_index=True)
-    return out[["outcome", *parameters, "n", "mean", "ci_low", "ci_high"]]
+        return pd.DataFrame(columns=columns)
+    return pd.concat(frames, ignore_index=True)[columns]
 
 
 def tornado_effects(

@@ -16,34 +16,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.analysis.catalog import UNITS
 from sim.analysis.statistics import tail_exponent
 from sim.views.plots import STYLE, plt, save_figure, sns
 from sim.views.plots import error_bar_lengths as _err
 
 # units of the run-level outcomes, for axis labels (a name not here shows as it is)
-OUTCOME_UNITS: dict[str, str] = {
-    "output_loss_pct": "% of counterfactual output",
-    "peak_drop_pct": "% of counterfactual output",
-    "time_to_recover": "months",
-    "time_to_survive": "months",
-    "resilience_triangle": "%-months",
-    "unmet_demand_pct": "% of counterfactual demand",
-    "employment_loss_pct": "% of counterfactual employment",
-    "direct_loss_pct": "% of counterfactual value added",
-    "indirect_loss_pct": "% of counterfactual value added",
-    "amplification": "total / direct loss",
-    "sme_exits": "firms",
-    "sme_survival_rate": "share of SMEs",
-    "defaults_by_contagion": "firms",
-    "sme_employment_share": "share",
-    "sme_value_added_share": "share",
-    "sourcing_hhi": "HHI, 0-1",
-    "foreign_input_share": "share of raw inputs",
-    "innovations": "count",
-    "licenses": "count",
-    "acquisitions": "count",
-    "policy_cost": "value at base prices",
-}
+OUTCOME_UNITS: dict[str, str] = {**UNITS, "time_to_survive": "months"}
 
 TYPE_COLORS = {
     "leader": "#1f4e79",
@@ -415,12 +394,19 @@ def lever_response_figure(
                 ax.set_xticks(np.arange(len(g)), [str(v) for v in g[x]])
         ax.set_xlabel(parameter_label(x))
         ax.set_ylabel(outcome_label(outcome))
-        ax.set_title(f"{outcome}: mean, {level:.0%} CI")
+        ax.set_title(f"{outcome}: mean, {level:.0%} CI{_censored_note(part)}")
         if hue and outcome == outcomes[0]:
             ax.legend(fontsize=7, title=None)
     fig.suptitle(title or f"Lever response: outcomes against {x}", y=1.0)
     fig.tight_layout()
     return save_figure(fig, path, means)
+
+
+def _censored_note(part: pd.DataFrame) -> str:
+    """', k of n censored' for an outcome whose runs were censored at the window (a restricted mean)."""
+    if "censored" not in part.columns or not (part["censored"] > 0).any():
+        return ""
+    return f"\n{part['censored'].sum():g} of {part['n'].sum():g} runs censored (restricted mean)"
 
 
 def heatmap_figure(
@@ -443,7 +429,8 @@ def heatmap_figure(
         )
         ax.set_xlabel(parameter_label(x))
         ax.set_ylabel(parameter_label(y))
-        ax.set_title(f"{outcome} (mean over replicates)")
+        part = means[means["outcome"] == outcome]
+        ax.set_title(f"{outcome} (mean over replicates){_censored_note(part)}")
     fig.suptitle(title or f"Grid heatmaps: {y} x {x}", y=1.0)
     fig.tight_layout()
     return save_figure(fig, path, means)

@@ -16,8 +16,6 @@ Certificates bring longer credit lines (`finance.credit_factor`), a lower risk p
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from sim.ecosystem.finance import FinanceState
@@ -192,26 +190,28 @@ class CertificationOffice:
         raise_base_weights(net, links, ratio[net.link_seller[links]])
 
     def _record_review(self, t: int, revenue: np.ndarray, net_worth: np.ndarray) -> None:
-        """Little giants against all domestic small firms (specialized SMEs and domestic suppliers)."""
+        """Little giants against all domestic small firms (specialized SMEs and domestic suppliers).
+
+        The year's sums are kept, not a ratio: the outcomes pool them over the reviews, and a
+        share of profits is taken over the profitable firms only (a signed total crosses zero)."""
         model = self.model
         net, alive = model.network, model.finance.state.alive
         small = (net.kind != LEADER) & ~net.foreign & alive
         full = small & self.whole_year
         giant = (self.innovators.tier == LITTLE_GIANT) & small
         profit = net_worth - self.net_worth_start + self.dividends_year
-        total_revenue = float(revenue[full].sum())
-        total_profit = float(profit[full].sum())
+        gains = np.maximum(profit, 0.0)
         self.reviews.append(
             {
                 "step": float(t),
                 "certified": float((self.innovators.tier >= CERTIFIED).sum()),
                 "little_giants": float(giant.sum()),
                 "little_giant_share": float(giant.sum() / max(small.sum(), 1)),
-                "little_giant_revenue_share": float(revenue[giant & full].sum() / total_revenue)
-                if total_revenue > 0
-                else math.nan,
-                "little_giant_profit_share": float(profit[giant & full].sum() / total_profit)
-                if total_profit > 0
-                else math.nan,
+                "revenue_giants": float(revenue[giant & full].sum()),
+                "revenue_small": float(revenue[full].sum()),
+                "profit_giants": float(profit[giant & full].sum()),
+                "profit_small": float(profit[full].sum()),
+                "gains_giants": float(gains[giant & full].sum()),
+                "gains_small": float(gains[full].sum()),
             }
         )

@@ -42,6 +42,7 @@ INNOVATION_EXTRA_OUTCOMES = (
     "little_giant_share",
     "little_giant_revenue_share",
     "little_giant_profit_share",
+    "little_giant_margin_gap",
 )
 
 
@@ -74,18 +75,28 @@ def _commercialization(
 
 
 def _reviews(ts: pd.DataFrame, reviews: list[dict[str, float]]) -> dict[str, float]:
-    """Certification at the end, and the little giants' shares over the reviews from the second year."""
+    """Certification at the end, and the little giants' place among small firms, pooled over the
+    reviews from the second year: shares of revenue and of the profits of profitable firms (both in
+    [0, 1]), and the gap of their profit margin over the other small firms' (percentage points)."""
     horizon = len(ts)
     frame = pd.DataFrame(reviews)
     later = frame[frame["step"] >= 23] if len(frame) else frame
 
-    def review_mean(name: str) -> float:
-        return float(later[name].mean()) if len(later) else math.nan
+    def pooled(name: str) -> float:
+        return float(later[name].sum()) if len(later) else math.nan
 
+    rev_g, rev_s = pooled("revenue_giants"), pooled("revenue_small")
+    prof_g, prof_s = pooled("profit_giants"), pooled("profit_small")
+    margin_gap = math.nan
+    if rev_g > 0 and rev_s - rev_g > 0:
+        margin_gap = 100.0 * (prof_g / rev_g - (prof_s - prof_g) / (rev_s - rev_g))
     return {
         "certified_smes": float(ts["certified_smes"].iloc[-1]) if horizon else math.nan,
         "little_giants": float(ts["little_giants"].iloc[-1]) if horizon else math.nan,
-        **{name: review_mean(name) for name in INNOVATION_EXTRA_OUTCOMES[-3:]},
+        "little_giant_share": float(later["little_giant_share"].mean()) if len(later) else math.nan,
+        "little_giant_revenue_share": _per(rev_g, rev_s),
+        "little_giant_profit_share": _per(pooled("gains_giants"), pooled("gains_small")),
+        "little_giant_margin_gap": margin_gap,
     }
 
 

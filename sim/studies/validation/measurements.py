@@ -75,10 +75,11 @@ def measure_sme_exits(scn: Scenario, seed: int) -> dict[str, Any]:
     """SME exits (specialized SMEs and domestic suppliers) from the shock's start to the end."""
     start, end = _window(scn)
     res = run_scenario(scn, seed=seed)
-    ts = res.timeseries
+    ts, cf = res.timeseries, res.counterfactual
+    small = ["sme_exits", "supplier_exits"]
     return {
-        "sme_exits": float(ts["sme_exits"].iloc[start:end].sum()),
-        "sme_exits_cf": float(res.counterfactual["sme_exits"].iloc[start:end].sum()),
+        "sme_exits": float(ts[small].iloc[start:end].to_numpy().sum()),
+        "sme_exits_cf": float(cf[small].iloc[start:end].to_numpy().sum()),
         "defaults_by_contagion": float(ts["defaults_by_contagion"].iloc[start:end].sum()),
     }
 

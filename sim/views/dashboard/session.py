@@ -44,7 +44,7 @@ INNOVATION_COLUMN = "innovations"
 RESILIENCE_ROWS: dict[str, str] = {
     "output_loss_pct": "cumulative output lost since the shock, % of the counterfactual",
     "peak_drop_pct": "largest monthly output gap, % of the counterfactual",
-    "time_to_recover": "months until output stays >= 95 % of the counterfactual (— = not yet)",
+    "time_to_recover": "months until output stays >= 95 % of the counterfactual (within the window)",
     "resilience_triangle": "area between the two output paths, %-months",
     "unmet_demand_pct": "extra final demand left unmet, % of counterfactual demand",
     "employment_loss_pct": "cumulative jobs lost, % of the counterfactual",
@@ -213,11 +213,13 @@ class PairedRun:
         return start, min(max(ends), self.horizon)
 
     def outcomes(self) -> dict[str, float]:
-        """sim.analysis.outcomes.resilience_outcomes on the two series so far (NaN before the shock starts)."""
+        """sim.analysis.outcomes.resilience_outcomes on the two series so far, over the resilience
+        window cut at the current month (NaN before the shock starts)."""
         ts, cf = self.series()
         if len(ts) == 0 or (self.shock_start is not None and len(ts) <= self.shock_start):
             return {name: math.nan for name in RESILIENCE_ROWS}
-        return resilience_outcomes(ts, cf, self.shock_start)
+        window = self.scenario.resilience_window()
+        return resilience_outcomes(ts, cf, window and (window[0], min(window[1], len(ts))))
 
     def outcome_table(self) -> pd.DataFrame:
         """The small table of current outcomes the page shows (value as text, with meaning)."""
@@ -227,6 +229,13 @@ class PairedRun:
             (name, _shown(outcomes.get(name, math.nan)), meaning)
             for name, meaning in RESILIENCE_ROWS.items()
         ]
+        if outcomes.get("time_to_recover_censored") == 1.0:  # not recovered yet: a lower bound
+            months = _shown(outcomes["time_to_recover"])
+            rows[list(RESILIENCE_ROWS).index("time_to_recover")] = (
+                "time_to_recover",
+                f"not yet (> {months})",
+                RESILIENCE_ROWS["time_to_recover"],
+            )
         for column, meaning in (
             ("sme_exits", "SMEs that exited so far"),
             (CONTAGION_COLUMN, "defaults caused by a failed customer, so far"),
