@@ -19,6 +19,7 @@ import pandas as pd
 from sim.ecosystem.agents import Firm
 from sim.ecosystem.entry import AGENT_CLASSES, create_agents, enter_firms
 from sim.ecosystem.finance import MONTH_FIGURES, FinanceSystem
+from sim.ecosystem.fork import fork
 from sim.ecosystem.innovation import INNOVATION_SERIES, InnovationLayer
 from sim.ecosystem.keyed import KeyedDraws
 from sim.ecosystem.network import LEADER, generate_network
@@ -271,6 +272,13 @@ class EcosystemModel(mesa.Model):
         for _ in range(self.horizon - self.steps if steps is None else steps):
             self.step()
         return self
+
+    def fork(
+        self, *, without_shocks: bool = False, agent_data: bool | None = None
+    ) -> EcosystemModel:
+        """An independent copy in the current state (see fork.py); `without_shocks`: the
+        counterfactual, forked before the first shock starts. Release both when done."""
+        return fork(self, without_shocks=without_shocks, agent_data=agent_data)
 
     def release(self) -> None:
         """Drop the agents so a finished model can be freed (Mesa 3.3 keeps them otherwise)."""

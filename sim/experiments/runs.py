@@ -34,15 +34,27 @@ class RunResult:
     deals: pd.DataFrame | None = None  # the shocked run's technology deals, one row each
 
 
-def _simulate(
-    scn: Scenario, seed: Any, agent_data: bool, window: tuple[int, int] | None
-) -> tuple[EcosystemModel, pd.DataFrame]:
+def _run_pair(
+    scn: Scenario, seed: Any, agent_data: bool, window: tuple[int, int] | None, fork: bool = True
+) -> tuple[EcosystemModel, EcosystemModel | None]:
+    """The shocked model and its counterfactual (None when there is no shock), both run to the
+    horizon; value added is summed per firm over the resilience `window`.
+
+    With `fork`, the months before the first shock are simulated once: the two runs are
+    identical until then (common random numbers), so the counterfactual is forked from the
+    shocked model there (EcosystemModel.fork); the same results as both run from scratch.
+    """
     start, end = window or (0, None)
-    model = EcosystemModel(
-        scn, rng=seed, agent_data=agent_data, record_from=start, record_until=end
-    )
-    model.run()
-    return model, model.timeseries()
+    kept = {"record_from": start, "record_until": end}
+    model = EcosystemModel(scn, rng=seed, agent_data=agent_data, **kept)
+    if window is None:
+        return model.run(), None
+    if fork:
+        model.run(start)
+        counterfactual = model.fork(without_shocks=True, agent_data=False)
+    else:
+        counterfactual = EcosystemModel(scn.without_shocks(), rng=seed, **kept)
+    return model.run(), counterfactual.run()
 
 
 def _finance_outcomes(model: EcosystemModel, ts: pd.DataFrame) -> dict[str, float]:
@@ -66,18 +78,25 @@ def _innovation_outcomes(model: EcosystemModel, ts: pd.DataFrame) -> dict[str, f
 
 
 def run_scenario(
-    scn: Scenario, seed: int = 0, *, steps: int | None = None, agent_data: bool = False
+    scn: Scenario,
+    seed: int = 0,
+    *,
+    steps: int | None = None,
+    agent_data: bool = False,
+    fork: bool = True,
 ) -> RunResult:
     """Run `scn` and its no-shock counterfactual with the same seed; compute the outcomes.
 
     Common random numbers: the two runs share the network and every draw is keyed by
     (seed, purpose, month, entity) (sim.ecosystem.keyed), so a firm whose state the shock has
     not changed draws the same numbers in both runs; differences come from the shocks and
-    from what they changed.
+    from what they changed. The months before the first shock are simulated once and the
+    counterfactual forked from there (`fork=False`: both from scratch, the same results).
     """
     scn = with_steps(scn, steps, scn.name)  # a run that ends before a shock starts is refused
     window = scn.resilience_window()
-    model, ts = _simulate(scn, seed, agent_data, window)
+    model, cf_model = _run_pair(scn, seed, agent_data, window, fork)
+    ts = model.timeseries()
     agents = model.agent_panel() if agent_data else None
     hit = model.shocks.directly_hit()
     finance_outcomes = _finance_outcomes(model, ts)
@@ -85,8 +104,8 @@ def run_scenario(
     deals = model.innovation.deals_frame()
     shocked_va = model.cum_value_added.copy()
     model.release()
-    if scn.shocks:
-        cf_model, cf = _simulate(scn.without_shocks(), seed, False, window)
+    if cf_model is not None:
+        cf = cf_model.timeseries()
         cf_va = cf_model.cum_value_added.copy()
         cf_model.release()
     else:

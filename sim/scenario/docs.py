@@ -26,8 +26,7 @@ def _row(name: str, field) -> str:
 
 def parameter_table() -> str:
     lines = ["| field | meaning | unit | default | source |", "|---|---|---|---|---|"]
-    top = [n for n in Scenario.model_fields if n not in SECTIONS and n != "shocks"]
-    lines += [_row(name, Scenario.model_fields[name]) for name in top]
+    lines += [_row(name, Scenario.model_fields[name]) for name in _top_level()]
     for section, cls in SECTIONS.items():
         lines += [_row(f"{section}.{name}", f) for name, f in cls.model_fields.items()]
     lines += ["", "Shock fields (`shocks:` list; `type` selects the kind):", ""]
@@ -46,8 +45,14 @@ def documented_fields(markdown: str) -> set[str]:
     return {line.split("`")[1] for line in body.splitlines() if line.startswith("| `")}
 
 
+def _top_level() -> list[str]:
+    """The scenario's own fields (name, steps, window), outside its sections and shocks."""
+    return [n for n in Scenario.model_fields if n not in SECTIONS and n != "shocks"]
+
+
 def schema_fields() -> set[str]:
     names = {f"{s}.{n}" for s, cls in SECTIONS.items() for n in cls.model_fields}
+    names |= set(_top_level())
     for cls in SHOCK_CLASSES:
         kind = shock_type(cls)
         names |= {f"{kind}.{n}" for n in cls.model_fields if n != "type"}
