@@ -8,13 +8,14 @@ owners' capital.
 
 from __future__ import annotations
 
+import itertools
 from typing import Protocol
 
 import numpy as np
 
 from sim.ecosystem.agents import ChainLeader, Firm, SpecializedSME, Supplier
 from sim.ecosystem.finance import FinanceSystem
-from sim.ecosystem.keyed import KeyedDraws
+from sim.ecosystem.keyed import KeyedDraws, bits_of, to_uniform
 from sim.ecosystem.network import LEADER, SME, SUPPLIER, ProductionNetwork
 from sim.ecosystem.prices import BasePrices, reprice_entrants
 from sim.ecosystem.supply import MarketFlows, SupplyState
@@ -98,7 +99,12 @@ def enter_firms(model: EntryModel, new_links: tuple[list[int], list[int]]) -> in
     vacant = np.flatnonzero(~fin.alive & (net.kind != LEADER))
     if len(vacant) == 0 or rate == 0:
         return 0
-    entrants = vacant[model.draws["entry"].uniform(t, vacant) < rate]
+    # both purposes' uniforms of every vacancy in one pass
+    u_entry, u_category = to_uniform(
+        bits_of((model.draws["entry"], model.draws["entry_category"]), t, vacant)
+    )
+    filled = u_entry < rate
+    entrants = vacant[filled]
     if len(entrants) == 0:
         return 0
     flows = model.flows
@@ -108,7 +114,7 @@ def enter_firms(model: EntryModel, new_links: tuple[list[int], list[int]]) -> in
     spare = model.effective_capacity - flows.demand
     products = np.empty(len(entrants), dtype=np.int64)
     sizes = np.empty(len(entrants))
-    u = model.draws["entry_category"].uniform(t, entrants).tolist()
+    u = u_category[filled].tolist()
     for i, firm in enumerate(entrants.tolist()):
         lo, cdf = category_cdf[int(net.kind[firm])]
         products[i] = product = lo + min(int(cdf.searchsorted(u[i], side="right")), len(cdf) - 1)
@@ -165,8 +171,9 @@ def _qualify_own_sellers(
     per_input = [c[available[c]] for c in per_input]
     if not per_input:
         return
-    offsets = np.cumsum([0, *map(len, per_input)]).tolist()
-    slots = np.repeat(np.arange(first, end), np.diff(offsets))
+    counts = [len(c) for c in per_input]
+    offsets = [0, *itertools.accumulate(counts)]
+    slots = np.repeat(np.arange(first, end), counts)
     u_all = draws.uniform(t, slots, np.concatenate(per_input))  # all inputs at once
     for i, (k, candidates) in enumerate(zip(range(first, end), per_input, strict=True)):
         u = u_all[offsets[i] : offsets[i + 1]]
