@@ -27,37 +27,23 @@ from scipy import special
 
 _MASK = (1 << 64) - 1
 _M1_INT, _M2_INT, _GOLDEN_INT = 0xBF58476D1CE4E5B9, 0x94D049BB133111EB, 0x9E3779B97F4A7C15
-# 0-d arrays, not numpy scalars: numpy's ufuncs take them with less overhead per call
 
 
 def _u64(value: int) -> np.ndarray:
     return np.array(value, dtype=np.uint64)
 
 
+# 0-d arrays, not numpy scalars: numpy's ufuncs take them with less overhead per call
 _M1, _M2, _GOLDEN = _u64(_M1_INT), _u64(_M2_INT), _u64(_GOLDEN_INT)
 _S30, _S27, _S31, _S11 = (_u64(s) for s in (30, 27, 31, 11))
-_UNIT = 2.0**-53
-_HALF_UNIT = 2.0**-54
+_UNIT, _HALF_UNIT = np.array(2.0**-53), np.array(2.0**-54)
 _BETA_GRID = 16385
 _SMALL = 4  # up to this many entities, bits are computed in Python integers
 
 
-def _mix(x: np.ndarray) -> np.ndarray:
-    """SplitMix64's finalizer on an array (changed in place): every input bit flips about half
-    of the output bits."""
-    t = np.right_shift(x, _S30)
-    x ^= t
-    x *= _M1
-    np.right_shift(x, _S27, out=t)
-    x ^= t
-    x *= _M2
-    np.right_shift(x, _S31, out=t)
-    x ^= t
-    return x
-
-
 def _mix_int(x: int) -> int:
-    """`_mix` of one 64-bit value in Python integers (the same bits, without numpy's overhead)."""
+    """SplitMix64's finalizer on one 64-bit value in Python integers: every input bit flips about
+    half of the output bits (`_fold` applies it to arrays, in numpy)."""
     x ^= x >> 30
     x = (x * _M1_INT) & _MASK
     x ^= x >> 27
@@ -73,7 +59,8 @@ def _as_u64(value: ArrayLike) -> np.ndarray:
 
 
 def _is_scalar(value: ArrayLike) -> bool:
-    return type(value) is int or (type(value) is not np.ndarray and np.ndim(value) == 0)
+    t = type(value)
+    return t is int or (t is not np.ndarray and np.ndim(value) == 0)
 
 
 def _fold_int(h: int, value: int, first: bool) -> int:
@@ -128,10 +115,11 @@ class Stream:
         parts = (month, *entity)
         if not _is_scalar(month):
             return _fold(_u64(self._key), parts, 0)
-        h, i = self.month_key(month), 1
-        while i < len(parts) and _is_scalar(parts[i]):
+        h = self._month[1] if self._month[0] == month else self.month_key(month)
+        i, n = 1, len(parts)
+        while i < n and type(parts[i]) is not np.ndarray and _is_scalar(parts[i]):
             h, i = _fold_int(h, int(parts[i]), False), i + 1
-        if i == len(parts):
+        if i == n:
             return _u64(h)
         few = parts[i]
         if _few(few) and all(map(_is_scalar, parts[i + 1 :])):
@@ -147,8 +135,12 @@ class Stream:
         return self._month[1]
 
     def uniform(self, month: int, *entity: ArrayLike) -> np.ndarray:
-        """Uniforms on (0, 1), one per entity."""
-        return to_uniform(self.bits(month, *entity))
+        """Uniforms on (0, 1), one per entity (`to_uniform` of the bits, inlined: a hot path)."""
+        x = self.bits(month, *entity)
+        x >>= _S11
+        u = np.multiply(x, _UNIT)
+        u += _HALF_UNIT
+        return u
 
     def normal(self, month: int, *entity: ArrayLike) -> np.ndarray:
         return special.ndtri(self.uniform(month, *entity))
@@ -197,7 +189,9 @@ def _fold(x: np.ndarray, parts: tuple[ArrayLike, ...], i: int) -> np.ndarray:
     """Bits `x` folded with parts[i:] in numpy, broadcasting them (part 0 is the month)."""
     for j in range(i, len(parts)):
         p = parts[j]
-        if j and _is_scalar(p):
+        if type(p) is np.ndarray and p.dtype.type is np.int64 and j:  # the usual case
+            v = np.multiply(p.view(np.uint64), _GOLDEN)
+        elif j and _is_scalar(p):
             v = _u64((int(p) * _GOLDEN_INT) & _MASK)
         else:
             v = _as_u64(p)
@@ -206,7 +200,16 @@ def _fold(x: np.ndarray, parts: tuple[ArrayLike, ...], i: int) -> np.ndarray:
             v ^= x  # in place: v is a new array, already of the result's shape
         else:
             v = v ^ x  # broadcast (e.g. months x entities, or a trailing scalar)
-        x = _mix(v)
+        # SplitMix64's finalizer, in place (as _mix_int)
+        t = np.right_shift(v, _S30)
+        v ^= t
+        v *= _M1
+        np.right_shift(v, _S27, out=t)
+        v ^= t
+        v *= _M2
+        np.right_shift(v, _S31, out=t)
+        v ^= t
+        x = v
     return x
 
 
@@ -226,7 +229,7 @@ def bits_of(streams: Sequence[Stream], month: int, *entity: np.ndarray) -> np.nd
 def to_uniform(bits: np.ndarray) -> np.ndarray:
     """Uniforms on (0, 1) from bits (changed in place): their top 53 bits, plus half a unit."""
     bits >>= _S11
-    u = bits * _UNIT  # uint64 x float: float64
+    u = np.multiply(bits, _UNIT)  # uint64 x float: float64
     u += _HALF_UNIT
     return u
 
