@@ -123,3 +123,20 @@ def test_weighted_keys_choose_in_proportion_to_the_weights():
     u = draws()["es"].uniform(0, np.arange(50_000)[:, None], np.arange(3))
     picks = weighted_keys(u, w).argmin(axis=1)
     assert np.bincount(picks, minlength=3) / 50_000 == pytest.approx(w / w.sum(), abs=0.01)
+
+
+def test_shared_prefixes_and_several_purposes_give_the_same_bits():
+    from sim.ecosystem.keyed import bits_of, fold, to_uniform
+
+    d = draws()
+    a, b = d["first"], d["second"]
+    ids, more = np.array([5, 9, 2, 40, 7, 11]), np.arange(3)[:, None]
+    both = bits_of((a, b), 4, ids)
+    assert np.array_equal(both[0], a.bits(4, ids))
+    assert np.array_equal(both[1], b.bits(4, ids))
+    assert np.array_equal(fold(a.bits(4, ids), more), a.bits(4, ids, more))
+    assert np.array_equal(to_uniform(a.bits(4, ids, more)), a.uniform(4, ids, more))
+    # a few entities are folded in Python integers: the same bits as in numpy
+    for few in (ids[:1], ids[:3], np.array([-4, 2**40])):
+        assert np.array_equal(a.bits(4, few, 3), a.bits(4, np.repeat(few, 2), 3)[::2])
+        assert np.array_equal(a.uniform(4, few), a.uniform(np.full(len(few), 4), few))

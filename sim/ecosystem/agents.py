@@ -42,6 +42,13 @@ class FirmsModel(Protocol):
     innovation: InnovationArrays
 
 
+def _seller_weights(spare_capacity: np.ndarray) -> np.ndarray:
+    """Candidate sellers' weights: their spare capacity, and a little for those with none."""
+    weight = np.maximum(spare_capacity, 0.0)
+    weight += 1e-3 * max(float(np.maximum.reduce(spare_capacity)), 1e-9)  # .max(), less overhead
+    return weight
+
+
 class Firm(mesa.Agent):
     """Common face of all firms."""
 
@@ -104,8 +111,9 @@ class Firm(mesa.Agent):
         so it does not depend on the candidates' order, and a candidate added or removed
         changes it only if that candidate is (or becomes) the choice.
         """
-        chosen = self.choose_new_sellers(candidates, spare_capacity, uniforms, 1)
-        return int(chosen[0]) if len(chosen) else None
+        if len(candidates) == 0:
+            return None
+        return int(candidates[weighted_keys(uniforms, _seller_weights(spare_capacity)).argmin()])
 
     @staticmethod
     def choose_new_sellers(
@@ -115,9 +123,7 @@ class Firm(mesa.Agent):
         weights are those of the whole candidate list)."""
         if len(candidates) == 0 or k <= 0:
             return candidates[:0]
-        weight = np.maximum(spare_capacity, 0.0)
-        weight += 1e-3 * max(float(spare_capacity.max()), 1e-9)
-        keys = weighted_keys(uniforms, weight)
+        keys = weighted_keys(uniforms, _seller_weights(spare_capacity))
         if k == 1:
             return candidates[[int(keys.argmin())]]
         return candidates[np.argsort(keys, kind="stable")[:k]]

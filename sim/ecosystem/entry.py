@@ -8,13 +8,13 @@ owners' capital.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 import numpy as np
 
 from sim.ecosystem.agents import ChainLeader, Firm, SpecializedSME, Supplier
 from sim.ecosystem.finance import FinanceSystem
-from sim.ecosystem.keyed import KeyedDraws
+from sim.ecosystem.keyed import KeyedDraws, bits_of, to_uniform
 from sim.ecosystem.network import LEADER, SME, SUPPLIER, ProductionNetwork
 from sim.ecosystem.prices import BasePrices, reprice_entrants
 from sim.ecosystem.supply import MarketFlows, SupplyState
@@ -81,13 +81,24 @@ def _category_cdfs(net: ProductionNetwork, flows: MarketFlows) -> dict[int, tupl
     return category_cdf
 
 
+class Partners(NamedTuple):
+    """An entrant's candidate partners, as they stand when it opens: the available sellers of
+    each of its input slots, and the living buyer slots of its product."""
+
+    firm: int
+    slots: range
+    sellers: list[np.ndarray]
+    buyers: np.ndarray
+
+
 def enter_firms(model: EntryModel, new_links: tuple[list[int], list[int]]) -> int:
     """Entrants take exited firms' places, in the categories most short of supply.
 
-    One after another, each entrant picks its category, opens (so a later entrant can buy
-    from it), qualifies its own sellers and meets a first customer or two; then all of
-    them get their books and capacities at once. Their links go to `new_links`. Returns how
-    many entered.
+    One after another, each entrant picks its category and opens (so a later entrant can buy
+    from it); then each, in the same order, qualifies its own sellers and meets a first
+    customer or two (their choices change nothing a later entrant opens with: they only add
+    links, to `new_links`, so all are drawn at once); then all of them get their books and
+    capacities. Returns how many entered.
 
     The draws are keyed by the month and the vacancy (the firm slot): whether a vacancy is
     filled ("entry") and the entrant's category ("entry_category") do not depend on which
@@ -98,7 +109,12 @@ def enter_firms(model: EntryModel, new_links: tuple[list[int], list[int]]) -> in
     vacant = np.flatnonzero(~fin.alive & (net.kind != LEADER))
     if len(vacant) == 0 or rate == 0:
         return 0
-    entrants = vacant[model.draws["entry"].uniform(t, vacant) < rate]
+    # both purposes' uniforms of every vacancy in one pass
+    u_entry, u_category = to_uniform(
+        bits_of((model.draws["entry"], model.draws["entry_category"]), t, vacant)
+    )
+    filled = u_entry < rate
+    entrants = vacant[filled]
     if len(entrants) == 0:
         return 0
     flows = model.flows
@@ -108,25 +124,23 @@ def enter_firms(model: EntryModel, new_links: tuple[list[int], list[int]]) -> in
     spare = model.effective_capacity - flows.demand
     products = np.empty(len(entrants), dtype=np.int64)
     sizes = np.empty(len(entrants))
-    u = model.draws["entry_category"].uniform(t, entrants).tolist()
+    partners = []
+    u = u_category[filled].tolist()
     for i, firm in enumerate(entrants.tolist()):
         lo, cdf = category_cdf[int(net.kind[firm])]
         products[i] = product = lo + min(int(cdf.searchsorted(u[i], side="right")), len(cdf) - 1)
-        sizes[i] = start_firm(model, firm, product, available, spare, new_links)
+        sizes[i], found = start_firm(model, firm, product, available)
+        partners.append(found)
+    _choose_partners(model, partners, spare, new_links)
     open_books(model, entrants, products, sizes)
     return len(entrants)
 
 
 def start_firm(
-    model: EntryModel,
-    firm: int,
-    product: int,
-    available: np.ndarray,
-    spare: np.ndarray,
-    new_links: tuple[list[int], list[int]],
-) -> float:
+    model: EntryModel, firm: int, product: int, available: np.ndarray
+) -> tuple[float, Partners]:
     """A new firm in an exited firm's place, half a typical firm of its category in size: it
-    opens (`available` follows) and chooses new partners. Returns its size."""
+    opens (`available` follows). Returns its size and its candidate partners."""
     net, fin = model.network, model.finance.state
     net.change_product(firm, product)
     peers = net.sellers_of(product)
@@ -140,54 +154,57 @@ def start_firm(
     fin.alive[firm] = True  # its books open in open_books
     available[firm] = model.capacity_loss[firm] < 0.5
     model.firm_agents[firm].remove()
-    agent = AGENT_CLASSES[int(net.kind[firm])](model, firm)
-    model.firm_agents[firm] = agent
-    _qualify_own_sellers(model, firm, agent, available, spare, new_links)
-    _meet_first_customers(model, firm, product, new_links)
-    return size
+    model.firm_agents[firm] = AGENT_CLASSES[int(net.kind[firm])](model, firm)
+    first, end = net.slot_range(firm)
+    sellers = [net.sellers_of(p) for p in net.slot_product[first:end].tolist()]
+    buyers = net.slots_of(product)
+    return size, Partners(
+        firm,
+        range(first, end),
+        [c[available[c]] for c in sellers],
+        buyers[fin.alive[net.slot_firm[buyers]]],
+    )
 
 
-def _qualify_own_sellers(
+def _choose_partners(
     model: EntryModel,
-    firm: int,
-    agent: Firm,
-    available: np.ndarray,
+    partners: list[Partners],
     spare: np.ndarray,
     new_links: tuple[list[int], list[int]],
 ) -> None:
-    """An entrant's sellers on each of its inputs, chosen like any buyer qualifies sellers, with
-    uniforms keyed by (month, the input slot, the candidate seller)."""
-    net, (new_slots, new_sellers) = model.network, new_links
+    """Each entrant's sellers on each of its inputs, chosen like any buyer qualifies sellers
+    (uniforms keyed by (month, the input slot, the candidate seller)), then a first customer or
+    two among the living buyers of its product, met through the usual channels: the two buyer
+    slots with the smallest uniforms keyed by (month, the entrant's slot, the buyer slot)."""
     per_slot = model.scenario.ecosystem.suppliers_per_raw_input
-    draws, t = model.draws["entrant_sellers"], model.month
-    first, end = net.slot_range(firm)
-    per_input = [net.sellers_of(p) for p in net.slot_product[first:end].tolist()]
-    per_input = [c[available[c]] for c in per_input]
-    if not per_input:
-        return
-    offsets = np.cumsum([0, *map(len, per_input)]).tolist()
-    slots = np.repeat(np.arange(first, end), np.diff(offsets))
-    u_all = draws.uniform(t, slots, np.concatenate(per_input))  # all inputs at once
-    for i, (k, candidates) in enumerate(zip(range(first, end), per_input, strict=True)):
-        u = u_all[offsets[i] : offsets[i + 1]]
-        for choice in agent.choose_new_sellers(candidates, spare[candidates], u, per_slot):
+    u_sellers, u_buyers = _partner_uniforms(model, partners)
+    new_slots, new_sellers = new_links
+    i = j = 0
+    for firm, slots, sellers, buyers in partners:
+        agent = model.firm_agents[firm]
+        for k, candidates in zip(slots, sellers, strict=True):
+            u, i = u_sellers[i : i + len(candidates)], i + len(candidates)
+            for choice in agent.choose_new_sellers(candidates, spare[candidates], u, per_slot):
+                new_slots.append(k)
+                new_sellers.append(int(choice))
+        u, j = u_buyers[j : j + len(buyers)], j + len(buyers)
+        for k in buyers[np.argsort(u, kind="stable")[:2]].tolist():
             new_slots.append(k)
-            new_sellers.append(int(choice))
+            new_sellers.append(firm)
 
 
-def _meet_first_customers(
-    model: EntryModel, firm: int, product: int, new_links: tuple[list[int], list[int]]
-) -> None:
-    """A first customer or two among the living buyers of its product, met through the usual
-    channels: the two buyer slots with the smallest uniforms keyed by (month, the entrant's
-    slot, the buyer slot)."""
-    net, (new_slots, new_sellers) = model.network, new_links
-    buyer_slots = net.slots_of(product)
-    buyer_slots = buyer_slots[model.finance.state.alive[net.slot_firm[buyer_slots]]]
-    met = model.draws["first_customers"].smallest(2, model.month, buyer_slots, firm)
-    for k in met.tolist():
-        new_slots.append(k)
-        new_sellers.append(firm)
+def _partner_uniforms(model: EntryModel, partners: list[Partners]) -> tuple[np.ndarray, np.ndarray]:
+    """The uniforms of all entrants' candidate sellers and buyers, in their order, each set in
+    one pass (keyed: the same as entrant by entrant)."""
+    t, empty = model.month, np.zeros(0, dtype=np.int64)
+    counts = [len(c) for p in partners for c in p.sellers]
+    slots = np.repeat(np.array([k for p in partners for k in p.slots], dtype=np.int64), counts)
+    sellers = np.concatenate([empty, *(c for p in partners for c in p.sellers)])
+    u_sellers = model.draws["entrant_sellers"].uniform(t, slots, sellers)
+    buyers = np.concatenate([empty, *(p.buyers for p in partners)])
+    entrants = np.repeat([p.firm for p in partners], [len(p.buyers) for p in partners])
+    u_buyers = model.draws["first_customers"].uniform(t, entrants, buyers)
+    return u_sellers, u_buyers
 
 
 def open_books(

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+from collections.abc import Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -26,26 +27,23 @@ from scipy import special
 
 _MASK = (1 << 64) - 1
 _M1_INT, _M2_INT, _GOLDEN_INT = 0xBF58476D1CE4E5B9, 0x94D049BB133111EB, 0x9E3779B97F4A7C15
-_M1, _M2, _GOLDEN = np.uint64(_M1_INT), np.uint64(_M2_INT), np.uint64(_GOLDEN_INT)
-_S30, _S27, _S31, _S11 = (np.uint64(s) for s in (30, 27, 31, 11))
-_UNIT = 2.0**-53
-_HALF_UNIT = 2.0**-54
+
+
+def _u64(value: int) -> np.ndarray:
+    return np.array(value, dtype=np.uint64)
+
+
+# 0-d arrays, not numpy scalars: numpy's ufuncs take them with less overhead per call
+_M1, _M2, _GOLDEN = _u64(_M1_INT), _u64(_M2_INT), _u64(_GOLDEN_INT)
+_S30, _S27, _S31, _S11 = (_u64(s) for s in (30, 27, 31, 11))
+_UNIT, _HALF_UNIT = np.array(2.0**-53), np.array(2.0**-54)
 _BETA_GRID = 16385
-
-
-def _mix(x: np.ndarray) -> np.ndarray:
-    """SplitMix64's finalizer on an array (changed in place): every input bit flips about half
-    of the output bits."""
-    x ^= x >> _S30
-    x *= _M1
-    x ^= x >> _S27
-    x *= _M2
-    x ^= x >> _S31
-    return x
+_SMALL = 4  # up to this many entities, bits are computed in Python integers
 
 
 def _mix_int(x: int) -> int:
-    """`_mix` of one 64-bit value in Python integers (the same bits, without numpy's overhead)."""
+    """SplitMix64's finalizer on one 64-bit value in Python integers: every input bit flips about
+    half of the output bits (`_fold` applies it to arrays, in numpy)."""
     x ^= x >> 30
     x = (x * _M1_INT) & _MASK
     x ^= x >> 27
@@ -55,7 +53,35 @@ def _mix_int(x: int) -> int:
 
 def _as_u64(value: ArrayLike) -> np.ndarray:
     """Any integer array (negative months included) as its 64-bit two's-complement pattern."""
+    if type(value) is np.ndarray and value.dtype.type is np.int64:
+        return value.view(np.uint64)
     return np.asarray(value, dtype=np.int64).view(np.uint64)
+
+
+def _is_scalar(value: ArrayLike) -> bool:
+    t = type(value)
+    return t is int or (t is not np.ndarray and np.ndim(value) == 0)
+
+
+def _fold_int(h: int, value: int, first: bool) -> int:
+    """One key component folded into `h` (the month is added to, entities multiplied)."""
+    return _mix_int(h ^ ((value + _GOLDEN_INT if first else value * _GOLDEN_INT) & _MASK))
+
+
+def _few(part: ArrayLike) -> bool:
+    """Whether a key component is a short 1-d integer array."""
+    return (
+        type(part) is np.ndarray
+        and part.ndim == 1
+        and len(part) <= _SMALL
+        and part.dtype.kind in "iu"
+    )
+
+
+def _fold_all(h: int, entity: list[int]) -> int:
+    for value in entity:
+        h = _fold_int(h, value, False)
+    return h
 
 
 @functools.lru_cache(maxsize=16)
@@ -77,37 +103,42 @@ class Stream:
     def __init__(self, root: int, purpose: str) -> None:
         self.purpose = purpose
         self._key = _mix_int((root & _MASK) ^ _mix_int(purpose_key(purpose)))
+        self._month = (None, self._key)  # the last scalar month and the key folded with it
 
     def bits(self, month: ArrayLike, *entity: ArrayLike) -> np.ndarray:
         """64 random bits per entity: the key folded with the month and each entity component
         (components broadcast, e.g. an innovation as (its SME, its birth month)).
 
-        Leading scalar components are folded in Python integers, the rest in numpy; both give
-        the same bits, so `bits(t, k, cands)` equals `bits(t, [k] * n, cands)`."""
+        Leading scalar components are folded in Python integers, the rest in numpy (or, for a
+        few entities, in Python too); all give the same bits, so `bits(t, k, cands)` equals
+        `bits(t, [k] * n, cands)`."""
         parts = (month, *entity)
-        h = self._key
-        i = 0
-        while i < len(parts) and (type(parts[i]) is int or np.ndim(parts[i]) == 0):
-            offset = _GOLDEN_INT if i == 0 else 0  # the month is added to, entities multiplied
-            factor = 1 if i == 0 else _GOLDEN_INT
-            h = _mix_int(h ^ ((int(parts[i]) * factor + offset) & _MASK))
-            i += 1
-        if i == len(parts):
-            return np.asarray(np.uint64(h))
-        x = np.uint64(h)
-        for j in range(i, len(parts)):
-            u = _as_u64(parts[j])
-            v = u + _GOLDEN if j == 0 else u * _GOLDEN
-            if type(x) is np.uint64 or x.shape == v.shape:
-                v ^= x  # in place: v is a new array, already of the result's shape
-            else:
-                v = v ^ x  # broadcast (e.g. months x entities)
-            x = _mix(v)
-        return x
+        if not _is_scalar(month):
+            return _fold(_u64(self._key), parts, 0)
+        h = self._month[1] if self._month[0] == month else self.month_key(month)
+        i, n = 1, len(parts)
+        while i < n and type(parts[i]) is not np.ndarray and _is_scalar(parts[i]):
+            h, i = _fold_int(h, int(parts[i]), False), i + 1
+        if i == n:
+            return _u64(h)
+        few = parts[i]
+        if _few(few) and all(map(_is_scalar, parts[i + 1 :])):
+            # a few entities (and maybe scalars after them): numpy's overhead would dominate
+            tail = [int(p) for p in parts[i + 1 :]]
+            return _u64([_fold_all(_fold_int(h, v, False), tail) for v in few.tolist()])
+        return _fold(_u64(h), parts, i)
+
+    def month_key(self, month: int) -> int:
+        """The key folded with a (scalar) month."""
+        if self._month[0] != month:  # most calls of a month share its fold
+            self._month = (month, _fold_int(self._key, int(month), True))
+        return self._month[1]
 
     def uniform(self, month: int, *entity: ArrayLike) -> np.ndarray:
-        """Uniforms on (0, 1), one per entity."""
-        u = (self.bits(month, *entity) >> _S11) * _UNIT  # uint64 x float: float64
+        """Uniforms on (0, 1), one per entity (`to_uniform` of the bits, inlined: a hot path)."""
+        x = self.bits(month, *entity)
+        x >>= _S11
+        u = np.multiply(x, _UNIT)
         u += _HALF_UNIT
         return u
 
@@ -115,7 +146,7 @@ class Stream:
         return special.ndtri(self.uniform(month, *entity))
 
     def gumbel(self, scale: float, month: int, *entity: ArrayLike) -> np.ndarray:
-        return -scale * np.log(-np.log(self.uniform(month, *entity)))
+        return gumbel(scale, self.uniform(month, *entity))
 
     def beta(self, a: float, b: float, month: int, *entity: ArrayLike) -> np.ndarray:
         """Beta(a, b) by inversion (quantiles tabulated once per (a, b), linear between)."""
@@ -154,6 +185,60 @@ class Stream:
         return candidates[np.argsort(u, kind="stable")[:k]]
 
 
+def _fold(x: np.ndarray, parts: tuple[ArrayLike, ...], i: int) -> np.ndarray:
+    """Bits `x` folded with parts[i:] in numpy, broadcasting them (part 0 is the month)."""
+    for j in range(i, len(parts)):
+        p = parts[j]
+        if type(p) is np.ndarray and p.dtype.type is np.int64 and j:  # the usual case
+            v = np.multiply(p.view(np.uint64), _GOLDEN)
+        elif j and _is_scalar(p):
+            v = _u64((int(p) * _GOLDEN_INT) & _MASK)
+        else:
+            v = _as_u64(p)
+            v = v + _GOLDEN if j == 0 else v * _GOLDEN
+        if x.shape == v.shape:
+            v ^= x  # in place: v is a new array, already of the result's shape
+        else:
+            v = v ^ x  # broadcast (e.g. months x entities, or a trailing scalar)
+        # SplitMix64's finalizer, in place (as _mix_int)
+        t = np.right_shift(v, _S30)
+        v ^= t
+        v *= _M1
+        np.right_shift(v, _S27, out=t)
+        v ^= t
+        v *= _M2
+        np.right_shift(v, _S31, out=t)
+        v ^= t
+        x = v
+    return x
+
+
+def fold(bits: np.ndarray, *entity: ArrayLike) -> np.ndarray:
+    """The bits of a longer key from those of its prefix: `fold(s.bits(t, a), b)` is
+    `s.bits(t, a, b)` (so draws that share a prefix share its folding)."""
+    return _fold(bits, (None, *entity), 1)
+
+
+def bits_of(streams: Sequence[Stream], month: int, *entity: np.ndarray) -> np.ndarray:
+    """Several purposes' bits for the same 1-d entities in one pass (fewer numpy calls): row i
+    is `streams[i].bits(month, *entity)`."""
+    keys = _u64([s.month_key(month) for s in streams])
+    return _fold(keys[:, None], (None, *entity), 1)
+
+
+def to_uniform(bits: np.ndarray) -> np.ndarray:
+    """Uniforms on (0, 1) from bits (changed in place): their top 53 bits, plus half a unit."""
+    bits >>= _S11
+    u = np.multiply(bits, _UNIT)  # uint64 x float: float64
+    u += _HALF_UNIT
+    return u
+
+
+def gumbel(scale: float, u: np.ndarray) -> np.ndarray:
+    """Gumbel(0, scale) variates by inversion of uniforms `u`."""
+    return -scale * np.log(-np.log(u))
+
+
 def beta_quantile(a: float, b: float, u: np.ndarray) -> np.ndarray:
     """The Beta(a, b) quantile of uniforms `u`, interpolated in a table of exact quantiles
     (scipy's betaincinv costs microseconds a value; for Beta(2, 5) the table's error is at
@@ -168,7 +253,10 @@ def weighted_keys(u: np.ndarray, weight: np.ndarray) -> np.ndarray:
     sample without replacement. A candidate's key depends only on its own uniform and weight,
     so the choice does not depend on the order of the candidates, and adding or removing one
     changes it only when that one is (or becomes) the smallest."""
-    return -np.log(u) / weight
+    keys = np.log(u)
+    np.negative(keys, out=keys)
+    keys /= weight
+    return keys
 
 
 class KeyedDraws:

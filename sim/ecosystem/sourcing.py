@@ -8,6 +8,7 @@ efficiency shorten both.
 
 from __future__ import annotations
 
+import itertools
 from typing import Protocol
 
 import numpy as np
@@ -80,8 +81,9 @@ def qualify_new_sellers(
     # the uniforms of every (slot, seller of its input) pair at once (keyed: the same as one
     # slot at a time)
     makers = [net.sellers_of(p) for p in products]
-    offsets = np.cumsum([0, *map(len, makers)]).tolist()
-    u_all = draws.uniform(t, np.repeat(due, np.diff(offsets)), np.concatenate(makers))
+    counts = [len(m) for m in makers]
+    offsets = [0, *itertools.accumulate(counts)]
+    u_all = draws.uniform(t, np.repeat(due, counts), np.concatenate(makers))
     for i, (k, buyer) in enumerate(zip(due.tolist(), net.slot_firm[due].tolist(), strict=True)):
         if not alive[buyer]:  # an exited buyer stops searching
             state.search_timer[k] = np.nan

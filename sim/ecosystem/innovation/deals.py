@@ -25,6 +25,7 @@ from sim.ecosystem.innovation.research import Research
 from sim.ecosystem.innovation.royalties import RoyaltiesAndDamages
 from sim.ecosystem.innovation.streams import InnovationDraws
 from sim.ecosystem.innovation.technology import LeaderTechnology
+from sim.ecosystem.keyed import bits_of, fold, gumbel, to_uniform
 from sim.ecosystem.network import LEADER
 
 _OPTIONS = np.arange(len(DEAL_OPTIONS))  # an offer's options, the last component of its tastes
@@ -98,9 +99,13 @@ class DealMaking:
         An offer's draws are keyed by (t, its leader, the innovation: its SME and birth month):
         the taste shock of each option and whether an imitation would be found liable."""
         rules, pol, pool = self.rules, self.policy, self.matching.pool
-        offer, offers = self._offers(t, rows, leaders, draws)
-        born = pool["born"][rows]
-        liable = draws.liable.uniform(t, leaders, offer.smes, born) < pol.ip_protection
+        # both purposes' bits in one pass; the taste's go on to one per option
+        liable_bits, taste_bits = bits_of(
+            (draws.liable, draws.taste), t, leaders, pool["sme"][rows], pool["born"][rows]
+        )
+        taste = gumbel(rules.decision_noise, to_uniform(fold(taste_bits[:, None], _OPTIONS)))
+        offer, offers = self._offers(t, rows, leaders, taste)
+        liable = to_uniform(liable_bits) < pol.ip_protection
         choice = ChainLeader.choose_deals(offers, rules, pol.ip_protection)
         none, lic, acq, imi = (choice == k for k in range(len(DEAL_OPTIONS)))
         done = np.zeros(len(pool), dtype=bool)
@@ -120,9 +125,9 @@ class DealMaking:
         pool.keep(~done)
 
     def _offers(
-        self, t: int, rows: np.ndarray, leaders: np.ndarray, draws: InnovationDraws
+        self, t: int, rows: np.ndarray, leaders: np.ndarray, taste: np.ndarray
     ) -> tuple[Round, DealOffers]:
-        """What each offer is worth to its leader, with a Gumbel taste shock per option."""
+        """What each offer is worth to its leader, with its Gumbel taste shock per option."""
         rules, pol, fin, pool = self.rules, self.policy, self.model.finance, self.matching.pool
         st, tech = fin.state, self.technology
         ids, smes, cats = pool["id"][rows], pool["sme"][rows], pool["category"][rows]
@@ -153,9 +158,7 @@ class DealMaking:
             * rules.value_horizon,
             can_acquire=can_acquire,
             conditioned=conditioned,
-            taste=draws.taste.gumbel(
-                rules.decision_noise, t, leaders[:, None], smes[:, None], born[:, None], _OPTIONS
-            ),
+            taste=taste,
         )
         offer = Round(
             t=t,

@@ -25,6 +25,7 @@ from sim.ecosystem.innovation.digital import DigitalLevels
 from sim.ecosystem.innovation.firms import InnovatingFirms
 from sim.ecosystem.innovation.projects import RunningProjects
 from sim.ecosystem.innovation.streams import InnovationDraws
+from sim.ecosystem.keyed import beta_quantile, bits_of, fold, to_uniform
 
 _FOUR = np.arange(4)[:, None]  # the components of an R&D firm's monthly draws
 
@@ -223,7 +224,9 @@ class Research:
         success, catch-up, overlap chance and overlap each, keyed by (t, the firm, 0-3); a
         quality for each success, keyed by the innovation: (t, its firm)."""
         rules, f, R = self.rules, self.firms.rd_firms, self.firms.R
-        u, catch, u_overlap, overlap = draws.rd.uniform(t, f, _FOUR)
+        # both purposes' (t, firm) bits in one pass: the quality's are kept for the successes
+        rd_bits, quality_bits = bits_of((draws.rd, draws.quality), t, f)
+        u, catch, u_overlap, overlap = to_uniform(fold(rd_bits, _FOUR))
         p = -np.expm1(-rules.rd_productivity * effective / self.rd_scale[R])
         success = u < p  # exited firms spend nothing, so p = 0
         rate = self.innovation_rate[R]  # a view when R is a slice
@@ -234,7 +237,7 @@ class Research:
         if not len(hits):
             return None
         firms, catch = f[hits], catch[hits]
-        q = draws.quality.beta(*rules.quality_beta, t, firms)
+        q = beta_quantile(*rules.quality_beta, to_uniform(quality_bits[hits]))
         overlap = overlap[hits] * (u_overlap[hits] < rules.overlap_probability)  # else none
         return Draws(firms, q, catch, overlap)
 
