@@ -41,6 +41,7 @@ class FinanceState:
     normal_revenue: np.ndarray  # (N,) monthly revenue at normal output
     alive: np.ndarray  # (N,) bool
     overhead_noise: np.ndarray  # (N,) AR(1) state of the idiosyncratic cost shock
+    arrears_months: np.ndarray  # (N,) consecutive months in arrears (0: not in arrears)
     last_trade_loss: np.ndarray  # (N,) month of the last write-off from a failed customer
     exited_at: np.ndarray  # (N,) month of the last exit at this place, -1 if none
     ever_exited: np.ndarray  # (N,) bool: the firm first at this place has exited
@@ -57,6 +58,7 @@ class FinanceState:
             normal_revenue=normal_revenue,
             alive=np.ones(n_firms, dtype=bool),
             overhead_noise=np.zeros(n_firms),
+            arrears_months=np.zeros(n_firms, dtype=np.int64),
             last_trade_loss=np.full(n_firms, -(10**9), dtype=np.int64),
             exited_at=np.full(n_firms, -1, dtype=np.int64),
             ever_exited=np.zeros(n_firms, dtype=bool),

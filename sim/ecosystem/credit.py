@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.ecosystem import arrears
 from sim.ecosystem.accounts import FinanceState
 from sim.ecosystem.shocks import intensity
 from sim.scenario import CreditCrunch, Finance, Policy
@@ -57,11 +58,16 @@ class CreditLines:
         self, t: int, st: FinanceState, cash_target: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         """A cash shortfall is drawn on the credit line; above the buffer, repay then pay out.
-        Returns the firms that cannot cover their shortfall (insolvent) and the dividends."""
+        Returns the firms that exit (insolvent: in arrears for `arrears_months_to_exit` months,
+        see arrears) and the dividends."""
         alive = st.alive
         limit = self.limit(t, st.normal_revenue)
         need = np.maximum(-st.cash, 0.0)
-        insolvent = alive & (need > 0) & (st.debt + need > limit + 1e-9)
+        # beyond the line a firm falls into arrears; it exits only after enough months of them
+        insolvent, months = arrears.months_in_arrears(
+            st, limit, need, self.cfg.arrears_months_to_exit
+        )
+        st.arrears_months = np.where(insolvent, 0, months)
         draw = np.where(insolvent, 0.0, need)
         st.debt += draw
         st.cash += draw

@@ -21,10 +21,11 @@ from typing import Protocol
 
 import numpy as np
 
-from sim.ecosystem import accounts, trade_credit
+from sim.ecosystem import accounts, arrears, trade_credit
 from sim.ecosystem.accounts import MONTH_FIGURES, SECTORS, FinanceState
 from sim.ecosystem.credit import CreditLines
 from sim.ecosystem.insolvency import liquidate
+from sim.ecosystem.keyed import KeyedDraws
 from sim.ecosystem.network import LEADER, SUPPLIER, ProductionNetwork
 from sim.ecosystem.payment_terms import PaymentTermBook, PaymentTerms
 from sim.ecosystem.supply import DAYS_PER_MONTH, MarketFlows, SupplyState
@@ -53,6 +54,8 @@ class FinanceModel(Protocol):
     value_added_per_unit: np.ndarray
     normal_output: np.ndarray
     liquidity: np.ndarray
+    draws: KeyedDraws
+    month: int
 
     def noise(self, stream: str, t: int, size: int) -> np.ndarray: ...
 
@@ -69,8 +72,11 @@ class FinanceSystem:
         leader = net.kind == LEADER
         self._is_supplier = net.kind == SUPPLIER
         self._cash_months = np.where(leader, fin.cash_months_leader, fin.cash_months)
-        self._overhead_sigma = np.where(leader, fin.overhead_sigma_leader, fin.overhead_sigma)
-        # weight of this month's draw in the AR(1) overhead shock
+        sigma = np.where(leader, fin.overhead_sigma_leader, fin.overhead_sigma)
+        # the overhead share is lognormal: mean overhead_share, SD sigma (log-SD from the CV)
+        mean = fin.overhead_share
+        self._overhead_log_sd = np.sqrt(np.log1p((sigma / mean) ** 2)) if mean > 0 else 0 * sigma
+        # weight of this month's draw in the AR(1) overhead shock (unit stationary variance)
         self._overhead_innovation = np.sqrt(1.0 - fin.overhead_persistence**2)
         max_days = fin.payment_days * (1.0 + fin.leader_bargaining_power)
         self.ring = int(np.ceil(max(max_days, fin.payment_days) / DAYS_PER_MONTH)) + 2
@@ -81,6 +87,8 @@ class FinanceSystem:
         normal_revenue = model.price * model.normal_output
         self.state = FinanceState.opening(net.n_firms, self.ring, normal_revenue)
         self.state.cash = self.cash_target()
+        # the overhead shock starts in its stationary distribution (keyed by firm slot)
+        self.state.overhead_noise = model.draws["overhead_start"].normal(0, np.arange(net.n_firms))
         trade_credit.book_past_trade(
             net, model.normal_output, model.product_price, self.payment_days(), self.ring
         )
@@ -153,6 +161,7 @@ class FinanceSystem:
             month["scf_discounted"] = trade_credit.discount_to_bank(
                 net, st, terms, value, scf, rate, t, self.ring
             )
+        arrears.pay_late(owed_seller, st, terms, t, self.ring)  # firms in arrears: suppliers wait
         trade_credit.pay_due(owed_seller, st, terms, t, self.ring)
         self._pay_costs(t, flows, month)
         insolvent, self.dividends = self.credit.balance_cash(t, st, self.cash_target())
@@ -186,12 +195,8 @@ class FinanceSystem:
         st.overhead_noise = (
             cfg.overhead_persistence * st.overhead_noise + self._overhead_innovation * z
         )
-        overhead = (
-            st.normal_revenue
-            * np.maximum(cfg.overhead_share + self._overhead_sigma * st.overhead_noise, 0.0)
-            * alive
-        )
-        interest = st.debt * self.annual_rate(t) / 12.0
+        overhead = st.normal_revenue * self.overhead_shares() * alive
+        interest = arrears.interest(st, self.annual_rate(t), cfg.arrears_penalty_markup)
         st.cash -= wages + materials + overhead + interest
         wage_bill, interest_paid = float(wages.sum()), float(interest.sum())
         st.sectors["households"] += wage_bill
@@ -199,6 +204,11 @@ class FinanceSystem:
         st.sectors["bank"] += interest_paid
         month["wages"] = wage_bill
         month["interest_paid"] = interest_paid
+
+    def overhead_shares(self) -> np.ndarray:
+        """This month's overhead share of each firm: lognormal, mean overhead_share, SD overhead_sigma."""
+        s = self._overhead_log_sd
+        return self.cfg.overhead_share * np.exp(s * self.state.overhead_noise - 0.5 * s * s)
 
     def _liquidate(self, t: int, failed: np.ndarray, month: dict[str, float]) -> None:
         """Wind up failed firms (ascending ids); see insolvency."""
@@ -228,7 +238,10 @@ class FinanceSystem:
             households -= cash
         st.sectors["households"] = households
         st.debt[firms] = 0.0
-        st.overhead_noise[firms] = 0.0
+        st.overhead_noise[firms] = self.model.draws["overhead_entry"].normal(
+            self.model.month, firms
+        )
+        st.arrears_months[firms] = 0
         st.last_trade_loss[firms] = -(10**9)
         st.owed_bank[firms] = 0.0
         st.alive[firms] = True

@@ -4,6 +4,7 @@ Tiers: 0 ordinary SME, 1 certified specialized SME (专精特新), 2 little gian
 Each December the office reviews every independent SME on last year's numbers, with the
 MIIT-style thresholds of the scenario (`innovation.cert_*`):
 - an SME: independent and not above the size cap (`cert_size_cap` x the median SME's revenue);
+- not in arrears (a firm in arrears also loses its certificate at once: revoke_in_arrears);
 - certified: R&D >= 3 % of revenue, >= 1 innovation in three years, liabilities <= 70 %
   of financial assets;
 - little giant: certified the year before and now, niche share >= 10 %, >= 2 innovations
@@ -114,6 +115,15 @@ class CertificationOffice:
         if len(held):
             self.set_tiers(held, np.zeros(len(held), dtype=np.int8))
 
+    def revoke_in_arrears(self) -> None:
+        """Firms in arrears (see finance's arrears) lose their certificates."""
+        late = self.model.finance.state.arrears_months > 0
+        if not late.any():
+            return
+        firms = (late & (self.innovators.tier > 0)).nonzero()[0]
+        if len(firms):
+            self.set_tiers(firms, np.zeros(len(firms), dtype=np.int8))
+
     # ------------------------------------------------------------ the review
     def review(self, t: int) -> None:
         rules, smes = self.rules, self.innovators.smes
@@ -141,6 +151,7 @@ class CertificationOffice:
             & (self.innovators.owner < 0)
             & self.whole_year
             & (revenue <= cap)
+            & (st.arrears_months == 0)
         )
         certified = (
             eligible

@@ -115,6 +115,7 @@ class InnovationLayer:
         entry_or_exit = any_true(changed)
         if entry_or_exit:
             self._entries_and_exits(t, alive, changed)
+        self.certification.revoke_in_arrears()
         for shock, cats in self.obsolescence:
             if shock.start == t:
                 product = model.network.product
