@@ -37,11 +37,21 @@ def run_experiment(
     core; 0 = this process) and `dask` (an address, 'local' or a distributed.Client)
     choose the executor; the results are the same whichever is used.
     """
+    from sim.experiments.folders import default_folder, locked_folder
+
+    out = Path(out) if out is not None else default_folder(exp.name)
+    with locked_folder(out, f"run_experiment {exp.name}"):
+        return _run_locked(exp, out, workers, dask, fresh, progress)
+
+
+def _run_locked(
+    exp: Experiment, out: Path, workers: int | None, dask: Any, fresh: bool, progress: bool
+) -> pd.DataFrame:
+    """run_experiment's work, while this process holds the results folder."""
     from rich.console import Console
 
     from sim.experiments.runstore import RunStore
 
-    out = Path(out) if out is not None else Path("results") / exp.name
     workers = workers if workers is not None else exp.spec.executor.workers
     dask = dask if dask is not None else exp.spec.executor.dask
     store = RunStore(out)

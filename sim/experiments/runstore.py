@@ -17,12 +17,13 @@ the same command skips them. Runs that raised are kept with their error and run 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
 import os
 import platform
-import shutil
+import re
 import socket
 import sys
 import time
@@ -48,6 +49,8 @@ RUN_META_KEY = b"rongtong.run"
 ID_COLUMNS = ("run_id", "point", "scenario", "replicate")
 # files this module writes; --fresh removes these and nothing else
 ARTIFACTS = ("manifest.json", "outcomes.parquet", "timeseries.parquet")
+RUN_FILE = re.compile(r"p\d+-r\d+\.parquet")  # runs/<run_id>.parquet (plan.run_id)
+TEMP_FILE = re.compile(r"\..+\.tmp")  # sim.io.write_atomic's temp file
 VERSIONED = (
     "rongtong",
     "mesa",
@@ -265,7 +268,16 @@ class RunStore:
         return manifest
 
     def clear(self) -> None:
-        shutil.rmtree(self.runs_dir, ignore_errors=True)
+        """--fresh: remove the files this tool writes (run files by their names, temp files of
+        killed writes, the artifacts) and nothing else; runs/ goes only once it is empty."""
+        if self.runs_dir.is_dir():
+            for path in self.runs_dir.iterdir():
+                if path.is_file() and (
+                    RUN_FILE.fullmatch(path.name) or TEMP_FILE.fullmatch(path.name)
+                ):
+                    path.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                self.runs_dir.rmdir()
         for name in ARTIFACTS:
             (self.out / name).unlink(missing_ok=True)
 

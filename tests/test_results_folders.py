@@ -1,0 +1,105 @@
+"""A results folder belongs to the tool: a name is never a path, one writer at a time, and
+--fresh removes only what the tool wrote (issue 16, defects 1 and 2)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from sim.experiments.folders import FolderBusy, default_folder, locked_folder, slug
+from tests.test_experiments import GRID, cli, write_experiment, write_tiny_scenario
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize(
+    ("name", "folder"),
+    [
+        ("../..", "unnamed"),
+        ("/some/dir", "some_dir"),
+        ("..\\..\\x", "x"),
+        (".hidden", "hidden"),
+        ("政策 A/B", "A_B"),
+        ("x" * 500, "x" * 80),
+    ],
+)
+def test_a_name_becomes_one_folder_under_results(name, folder):
+    assert slug(name) == folder
+    path = default_folder(name)
+    assert path.parent == Path("results") and path.name == folder
+
+
+def test_a_scenario_named_like_a_path_writes_under_results_only(tmp_path, monkeypatch):
+    scn = write_tiny_scenario(tmp_path / "scenarios", steps=20)
+    data = yaml.safe_load(scn.read_text(encoding="utf-8")) | {"name": "../../escaped"}
+    scn.write_text(yaml.safe_dump(data), encoding="utf-8")
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    result = cli("run", str(scn))
+    assert result.exit_code == 0, result.output
+    assert (work / "results" / "escaped" / "outcomes.json").exists()
+    assert not (tmp_path / "escaped").exists() and not (tmp_path.parent / "escaped").exists()
+
+
+HOLD = """
+import sys, time
+from pathlib import Path
+from sim.experiments.folders import locked_folder
+with locked_folder(Path(sys.argv[1]), "test holder"):
+    print("held", flush=True)
+    time.sleep(60)
+"""
+
+
+def _hold(folder: Path) -> subprocess.Popen:
+    """Another process holding `folder`'s lock until it is killed."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(folder)], stdout=subprocess.PIPE, text=True, cwd=REPO
+    )
+    assert proc.stdout.readline().strip() == "held"
+    return proc
+
+
+def test_a_second_writer_is_refused_with_one_line_naming_the_holder(tmp_path):
+    path = write_experiment(tmp_path, GRID)
+    out = tmp_path / "out"
+    holder = _hold(out)
+    try:
+        result = cli("sweep", str(path), "--out", str(out), "--workers", "0", "--fresh")
+        assert result.exit_code == 2, result.output
+        lines = result.output.strip().splitlines()
+        assert len(lines) == 1 and "in use by pid" in lines[0] and "test holder" in lines[0]
+        assert not (out / "runs").exists()  # nothing was deleted or written
+        with pytest.raises(FolderBusy), locked_folder(out, "second"):
+            pass
+    finally:
+        holder.kill()
+        holder.wait()
+    time.sleep(0.1)
+    with locked_folder(out, "after the holder died"):  # the OS released its lock
+        pass
+
+
+def test_fresh_removes_only_the_files_the_tool_wrote(tmp_path):
+    path = write_experiment(tmp_path, GRID)
+    out = tmp_path / "out"
+    assert cli("sweep", str(path), "--out", str(out), "--workers", "0").exit_code == 0
+    (out / "notes.txt").write_text("mine", encoding="utf-8")
+    (out / "runs" / "notes.txt").write_text("mine too", encoding="utf-8")
+    assert cli("sweep", str(path), "--out", str(out), "--workers", "0", "--fresh").exit_code == 0
+    assert (out / "notes.txt").read_text(encoding="utf-8") == "mine"
+    assert (out / "runs" / "notes.txt").read_text(encoding="utf-8") == "mine too"
+    assert len(list((out / "runs").glob("p*-r*.parquet"))) == 8
+
+
+def test_nested_holds_in_one_process_share_the_lock(tmp_path):
+    with locked_folder(tmp_path / "f", "outer"), locked_folder(tmp_path / "f", "inner"):
+        assert (tmp_path / "f").is_dir()
+    with locked_folder(tmp_path / "f", "again"):
+        pass
