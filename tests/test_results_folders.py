@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 import yaml
 
@@ -103,3 +106,40 @@ def test_nested_holds_in_one_process_share_the_lock(tmp_path):
         assert (tmp_path / "f").is_dir()
     with locked_folder(tmp_path / "f", "again"):
         pass
+
+
+# ------------------------------------------------------------ run identity by content (defect 3)
+def _sweep(path: Path, out: Path):
+    return cli("sweep", str(path), "--out", str(out), "--workers", "0")
+
+
+def test_a_run_file_copied_over_another_is_detected_and_run_again(tmp_path):
+    path = write_experiment(tmp_path, GRID)
+    out = tmp_path / "out"
+    assert _sweep(path, out).exit_code == 0
+    before = pd.read_parquet(out / "outcomes.parquet")
+    runs = sorted((out / "runs").glob("p*-r*.parquet"))
+    shutil.copyfile(runs[0], runs[1])  # same seed, another design point
+    result = _sweep(path, out)
+    assert result.exit_code == 0, result.output
+    assert "1 run files did not verify" in result.output and runs[1].stem in result.output
+    assert "another run's file" in result.output
+    after = pd.read_parquet(out / "outcomes.parquet")
+    pd.testing.assert_frame_equal(before, after)
+
+
+def test_damage_inside_a_run_files_data_is_detected_and_run_again(tmp_path):
+    path = write_experiment(tmp_path, GRID)
+    out = tmp_path / "out"
+    assert _sweep(path, out).exit_code == 0
+    before = pd.read_parquet(out / "outcomes.parquet")
+    target = sorted((out / "runs").glob("p*-r*.parquet"))[2]
+    chunk = pq.ParquetFile(target).metadata.row_group(0).column(5)  # a series' data page
+    middle = chunk.data_page_offset + chunk.total_compressed_size // 2
+    data = bytearray(target.read_bytes())
+    data[middle : middle + 8] = bytes(b ^ 0xFF for b in data[middle : middle + 8])
+    target.write_bytes(bytes(data))
+    result = _sweep(path, out)
+    assert result.exit_code == 0, result.output
+    assert "1 run files did not verify" in result.output and target.stem in result.output
+    pd.testing.assert_frame_equal(before, pd.read_parquet(out / "outcomes.parquet"))

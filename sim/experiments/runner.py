@@ -57,9 +57,10 @@ def _run_locked(
     store = RunStore(out)
     store.check(exp, fresh)  # refuses another experiment's folder before writing anything
     all_runs = exp.runs()
-    done = set() if fresh else store.finished(exp)
+    done, rejected = (set(), {}) if fresh else store.finished(exp)
     pending = [r for r in all_runs if r.run_id not in done]
     console = Console(stderr=True)
+    _announce_rejected(console, out, rejected)
     if done:
         _announce_resume(console, exp, store, out, len(done), len(all_runs), progress)
     if not pending:  # all done: (re)consolidate only
@@ -67,6 +68,20 @@ def _run_locked(
     else:
         _run_pending(exp, store, pending, workers, dask, fresh, progress, console)
     return store.consolidate(exp)
+
+
+def _announce_rejected(console: Console, out: Path, rejected: dict[str, str]) -> None:
+    """Say which run files did not verify (they are run again), so nothing is replaced silently."""
+    if not rejected:
+        return
+    shown = "; ".join(f"{run_id}: {why}" for run_id, why in list(rejected.items())[:5])
+    more = f" and {len(rejected) - 5} more" if len(rejected) > 5 else ""
+    console.print(
+        f"warning: {out}: {len(rejected)} run files did not verify and are run again ({shown}{more})",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 def _announce_resume(

@@ -124,6 +124,8 @@ def execute_run(task: RunTask) -> RunOutput:
         error = f"{type(exc).__name__}: {exc}".replace("\n", " ")
         trace = traceback.format_exc()
     record = {
+        "identity": run_identity(task),
+        "data_sha256": data_checksum(frame_with_ids(frame, task)),
         "run_id": task.run_id,
         "point": task.point,
         "scenario": task.label,
@@ -137,18 +139,46 @@ def execute_run(task: RunTask) -> RunOutput:
         "cpu_seconds": time.process_time() - cpu_started,  # < seconds: the worker waited for a core
         "worker": f"{socket.gethostname()}:{os.getpid()}",
     }
-    frame.insert(0, "run_id", task.run_id)
-    frame.insert(1, "point", task.point)
-    frame.insert(2, "scenario", task.label)
-    frame.insert(3, "replicate", task.replicate)
-    frame["step"] = frame["step"].astype("int64")
-    table = pa.Table.from_pandas(frame, preserve_index=False)
+    table = pa.Table.from_pandas(frame_with_ids(frame, task), preserve_index=False)
     table = table.replace_schema_metadata(
         {**(table.schema.metadata or {}), RUN_META_KEY: json.dumps(record).encode()}
     )
     sink = pa.BufferOutputStream()
     pq.write_table(table, sink)
     return RunOutput(task.run_id, error, sink.getvalue().to_pybytes())
+
+
+def frame_with_ids(frame: pd.DataFrame, task: RunTask) -> pd.DataFrame:
+    """The run's series as stored: its ids first, `step` as an integer."""
+    frame = frame.copy()
+    frame.insert(0, "run_id", task.run_id)
+    frame.insert(1, "point", task.point)
+    frame.insert(2, "scenario", task.label)
+    frame.insert(3, "replicate", task.replicate)
+    frame["step"] = frame["step"].astype("int64")
+    return frame
+
+
+def run_identity(task: RunTask) -> str:
+    """What the run is, by content: its design point (label, parameters, scenario fingerprint),
+    its seed and what it keeps. A run file whose identity differs is another run's."""
+    blob = {
+        "scenario": task.label,
+        "params": task.params,
+        "scenario_fingerprint": task.scenario.fingerprint(),
+        "seed": task.seed,
+        "outcomes": list(task.outcomes) if task.outcomes is not None else "all",
+        "series": list(task.series),
+    }
+    text = json.dumps(blob, sort_keys=True, default=str).encode()
+    return hashlib.sha256(text).hexdigest()[:32]
+
+
+def data_checksum(frame: pd.DataFrame) -> str:
+    """A checksum of a run's stored series (row hashes of every column, names included)."""
+    digest = hashlib.sha256(json.dumps(list(frame.columns)).encode())
+    digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    return digest.hexdigest()
 
 
 def _cf(series: tuple[str, ...] | list[str]) -> list[str]:
@@ -334,16 +364,35 @@ class RunStore:
     def save(self, output: RunOutput) -> None:
         write_atomic(self.run_path(output.run_id), lambda p: p.write_bytes(output.payload))
 
-    def finished(self, exp: Experiment) -> set[str]:
-        """Runs already written without an error (those are not run again)."""
-        done = set()
-        for run in exp.runs():
-            path = self.run_path(run.run_id)
-            if path.exists():
-                record = read_run_record(path)
-                if record is not None and record["error"] is None and record["seed"] == run.seed:
-                    done.add(run.run_id)
-        return done
+    def finished(self, exp: Experiment) -> tuple[set[str], dict[str, str]]:
+        """Runs already written without an error whose file verifies (not run again), and the
+        run files that did not verify, with why (they are run again)."""
+        done, rejected = set(), {}
+        for task in tasks_for(exp, exp.runs()):
+            path = self.run_path(task.run_id)
+            if not path.exists():
+                continue
+            why = self._verify(path, task)
+            if why is None:
+                done.add(task.run_id)
+            elif why != "failed":
+                rejected[task.run_id] = why
+        return done, rejected
+
+    @staticmethod
+    def _verify(path: Path, task: RunTask) -> str | None:
+        """None when the file holds this run, finished and intact; else what is wrong."""
+        try:
+            table = pq.read_table(path)
+            record = json.loads(table.schema.metadata[RUN_META_KEY])
+            frame = table.replace_schema_metadata(None).to_pandas()
+        except (OSError, KeyError, TypeError, ValueError, pa.ArrowException):
+            return "unreadable"
+        if record.get("identity") != run_identity(task):
+            return "another run's file (its design point, scenario or seed differ)"
+        if record.get("data_sha256") != data_checksum(frame):
+            return "its data do not match their checksum"
+        return "failed" if record.get("error") is not None else None
 
     def consolidate(self, exp: Experiment) -> pd.DataFrame:
         """Write outcomes.parquet and timeseries.parquet from the run files, in design order."""
