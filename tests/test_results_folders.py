@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -143,3 +144,24 @@ def test_damage_inside_a_run_files_data_is_detected_and_run_again(tmp_path):
     assert result.exit_code == 0, result.output
     assert "1 run files did not verify" in result.output and target.stem in result.output
     pd.testing.assert_frame_equal(before, pd.read_parquet(out / "outcomes.parquet"))
+
+
+# ------------------------------------------------------------ a corrupt manifest (defect 5)
+@pytest.mark.parametrize("manifest", ["[]", "null", '{"experiment": "x"}', "{torn", None])
+def test_a_corrupt_or_missing_manifest_is_rebuilt_keeping_the_runs_that_verify(tmp_path, manifest):
+    path = write_experiment(tmp_path, GRID)
+    out = tmp_path / "out"
+    assert _sweep(path, out).exit_code == 0
+    before = pd.read_parquet(out / "outcomes.parquet")
+    stamps = {p.name: p.stat().st_mtime_ns for p in (out / "runs").glob("p*-r*.parquet")}
+    if manifest is None:
+        (out / "manifest.json").unlink()
+    else:
+        (out / "manifest.json").write_text(manifest, encoding="utf-8")
+    result = _sweep(path, out)
+    assert result.exit_code == 0, result.output
+    assert "rebuilt, keeping the 8 run files that verify" in result.output
+    assert {p.name: p.stat().st_mtime_ns for p in (out / "runs").glob("p*-r*.parquet")} == stamps
+    pd.testing.assert_frame_equal(before, pd.read_parquet(out / "outcomes.parquet"))
+    rebuilt = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert rebuilt["rebuilt"] and rebuilt["sessions"][-1]["status"] == "finished"

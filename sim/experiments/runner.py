@@ -60,6 +60,14 @@ def _run_locked(
     done, rejected = (set(), {}) if fresh else store.finished(exp)
     pending = [r for r in all_runs if r.run_id not in done]
     console = Console(stderr=True)
+    if store.rebuilt:
+        console.print(
+            f"warning: {store.manifest_path}: not a readable manifest; it is rebuilt, keeping the "
+            f"{len(done)} run files that verify",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
     _announce_rejected(console, out, rejected)
     if done:
         _announce_resume(console, exp, store, out, len(done), len(all_runs), progress)

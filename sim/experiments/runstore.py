@@ -246,6 +246,7 @@ class RunStore:
         self.runs_dir = self.out / "runs"
         self.manifest_path = self.out / "manifest.json"
         self.code_changed = False  # set by check(): the finished runs were made by other code
+        self.rebuilt = False  # set by check(): the manifest was unreadable and is written anew
 
     # ------------------------------------------------------------ opening
     def check(self, exp: Experiment, fresh: bool) -> None:
@@ -255,12 +256,10 @@ class RunStore:
         if fresh:
             return
         if self.manifest_path.exists():
-            try:
-                old = json.loads(self.manifest_path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                raise InputError(
-                    f"{self.manifest_path}: not a readable manifest; use --fresh to start the experiment over"
-                ) from None
+            old = self.read_manifest()
+            if old is None:  # torn or not a manifest: rebuilt from the run files that verify
+                self.rebuilt = True
+                return
             if old.get("fingerprint") != exp.fingerprint():
                 raise InputError(
                     f"{self.out}: holds results of a different experiment ({old.get('experiment_file') or old.get('experiment')}, "
@@ -268,10 +267,8 @@ class RunStore:
                     "outputs changed; use --fresh to discard those results, or another --out"
                 )
             self.code_changed = old.get("code_sha256") not in (None, code_hash())
-        elif self.runs_dir.is_dir() and any(self.runs_dir.iterdir()):
-            raise InputError(
-                f"{self.out}: has run files but no manifest.json; use --fresh to start over, or another --out"
-            )
+        elif self.runs_dir.is_dir() and any(self.runs_dir.glob("p*-r*.parquet")):
+            self.rebuilt = True  # run files without a manifest: kept where they verify
 
     def open(self, exp: Experiment, fresh: bool, executor: str, pending: int) -> dict:
         """Clear it if `fresh`, write the manifest with a new session; return the manifest."""
@@ -281,6 +278,8 @@ class RunStore:
         for stale in self.runs_dir.glob(".*.tmp"):  # a temp file of a run killed mid-write
             stale.unlink(missing_ok=True)
         manifest = self.read_manifest() or self.new_manifest(exp)
+        if self.rebuilt:
+            manifest["rebuilt"] = now()  # the earlier sessions were lost with the old manifest
         manifest["sessions"].append(
             {
                 "started": now(),
@@ -312,9 +311,14 @@ class RunStore:
             (self.out / name).unlink(missing_ok=True)
 
     def read_manifest(self) -> dict | None:
-        if not self.manifest_path.exists():
+        """The manifest, or None when there is none or it is not one (torn, `[]`, no sessions)."""
+        try:
+            manifest = json.loads(self.manifest_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
             return None
-        return json.loads(self.manifest_path.read_text(encoding="utf-8"))
+        if not isinstance(manifest, dict) or not isinstance(manifest.get("sessions"), list):
+            return None
+        return manifest
 
     def new_manifest(self, exp: Experiment) -> dict:
         spec = exp.spec
