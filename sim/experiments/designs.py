@@ -35,6 +35,7 @@ from sim.experiments.experiment_file import (
     SobolDesign,
 )
 from sim.experiments.plan import DesignPoint, Experiment, design_seed, replicate_seeds
+from sim.io import load_yaml
 from sim.scenario import (
     FLAT_INDEX,
     SECTIONS,
@@ -68,7 +69,7 @@ def load_experiment(
         raise InputError(f"{source}: experiment file not found")
     raw = path.read_bytes()
     try:
-        data = yaml.safe_load(raw.decode("utf-8"))
+        data = load_yaml(raw.decode("utf-8"))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" at line {mark.line + 1}" if mark else ""

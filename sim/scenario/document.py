@@ -94,6 +94,8 @@ class Scenario(Section):
                     raise ValueError(
                         f"shocks.{i}.category: must be < {n} for tier {shock.tier}, got {shock.category}"
                     )
+            if isinstance(shock, SupplierDisruption) and shock.target != "category":
+                _check_disrupted_count(i, shock, eco)
             if isinstance(shock, SupplierDisruption) and shock.firm is not None:
                 lo, hi = tier_firm_ids(eco, shock.tier)
                 if not lo <= shock.firm < hi:
@@ -132,6 +134,15 @@ class Scenario(Section):
         """A stable hash of the validated content (name and description included)."""
         blob = json.dumps(self.model_dump(mode="json"), sort_keys=True).encode()
         return hashlib.sha256(blob).hexdigest()[:16]
+
+
+def _check_disrupted_count(i: int, shock: SupplierDisruption, eco: Ecosystem) -> None:
+    """A disruption cannot hit more firms than its tier has (it was silently clipped)."""
+    lo, hi = tier_firm_ids(eco, shock.tier)
+    if shock.count is not None and shock.count > hi - lo:
+        raise ValueError(
+            f"shocks.{i}.count: tier {shock.tier} has {hi - lo} firms, got {shock.count}"
+        )
 
 
 def scenario_json_schema() -> dict:

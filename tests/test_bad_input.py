@@ -1,0 +1,74 @@
+"""Bad input gets one line naming the file, the field and the expectation, exit 2, and nothing
+written (issue 16, defect 4: values that used to be accepted with exit 0)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.test_experiments import GRID, cli, write_experiment, write_tiny_scenario
+
+
+def _scenario(tmp_path: Path, text: str) -> Path:
+    write_tiny_scenario(tmp_path / "scenarios", steps=20)
+    path = tmp_path / "scenarios" / "bad.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _refused(result, *words: str) -> str:
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1, result.output
+    assert "Traceback" not in result.output
+    for word in words:
+        assert word in lines[0], lines[0]
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("extends: tiny.yaml\ndemand: {final_demand: .inf}\n", ["final_demand", "finite"]),
+        ("extends: tiny.yaml\ndemand: {final_demand: .nan}\n", ["final_demand", "finite"]),
+        (
+            "extends: tiny.yaml\npolicy: {standardization: 0.5}\npolicy: {matching_efficiency: 0.2}\n",
+            ["duplicate key 'policy'", "line"],
+        ),
+        ("", ["empty"]),
+        ("# only a comment\n", ["empty"]),
+        (
+            "extends: tiny.yaml\nshocks: [{type: supplier_disruption, count: 100000, start: 5}]\n",
+            ["shocks.0.count", "has 40 firms"],
+        ),
+    ],
+    ids=["inf", "nan", "duplicate-key", "empty", "comment-only", "oversized-disruption"],
+)
+def test_a_bad_scenario_is_refused_with_one_line_and_nothing_written(tmp_path, text, words):
+    path = _scenario(tmp_path, text)
+    out = tmp_path / "out"
+    line = _refused(cli("run", str(path), "--out", str(out)), *words)
+    assert "bad.yaml" in line
+    assert not out.exists()
+
+
+def test_infinite_experiment_bounds_are_refused(tmp_path):
+    design = {"kind": "latin", "samples": 8, "parameters": {"policy.standardization": [0, ".inf"]}}
+    path = write_experiment(tmp_path, design, name="inf_bounds")
+    text = path.read_text(encoding="utf-8").replace("'.inf'", ".inf")
+    path.write_text(text, encoding="utf-8")
+    assert yaml.safe_load(text)["design"]["parameters"]["policy.standardization"][1] == float("inf")
+    out = tmp_path / "out"
+    _refused(cli("sweep", str(path), "--out", str(out), "--workers", "0"), "inf_bounds.yaml")
+    assert not out.exists()
+
+
+def test_a_duplicate_key_in_an_experiment_is_refused(tmp_path):
+    path = write_experiment(tmp_path, GRID)
+    path.write_text(path.read_text(encoding="utf-8") + "seed: 12\n", encoding="utf-8")
+    _refused(
+        cli("sweep", str(path), "--out", str(tmp_path / "o"), "--workers", "0"),
+        "duplicate key 'seed'",
+    )
