@@ -114,7 +114,6 @@ class EcosystemModel(mesa.Model):
         self.reweight_speed, self.search_months = sourcing_speeds(
             net, scenario.adaptation, scenario.policy
         )
-        self.link_hazard = monthly_hazard(scenario.adaptation.link_half_life)
         self.shocks = ShockSchedule(
             scenario.shocks,
             net,
@@ -229,8 +228,6 @@ class EcosystemModel(mesa.Model):
         alive = self.finance.state.alive
         reweight_orders(net, flows.link_fill, self.reweight_speed, ada.weight_reversion)
         drop_settled_links_of_exited_firms(net, alive)
-        if self.link_hazard > 0:
-            drop_settled_ended_links(net, alive)
         self._turn_over_links(alive)
         due = searches_due(
             state, flows.slot_fill, ada.search_trigger_fill, ada.search_patience, self.search_months
@@ -262,8 +259,10 @@ class EcosystemModel(mesa.Model):
 
     def _turn_over_links(self, alive: np.ndarray) -> None:
         """Links end at the scenario's half-life; short buyers re-match (link_turnover)."""
-        if self.link_hazard > 0:
+        hazard = monthly_hazard(self.scenario.adaptation.link_half_life)
+        if hazard > 0:
             net = self.network
+            drop_settled_ended_links(net, alive)
             market = (
                 (self.capacity_loss < 0.5) & alive,
                 self.effective_capacity - self.flows.demand,
@@ -274,7 +273,7 @@ class EcosystemModel(mesa.Model):
                 alive,
                 market,
                 self.firm_agents,
-                self.link_hazard,
+                hazard,
                 sourcing_count(net, self.scenario.ecosystem),
                 self.draws,
                 self.month,
