@@ -22,6 +22,12 @@ from sim.ecosystem.finance import MONTH_FIGURES, FinanceSystem
 from sim.ecosystem.fork import fork
 from sim.ecosystem.innovation import INNOVATION_SERIES, InnovationLayer
 from sim.ecosystem.keyed import KeyedDraws
+from sim.ecosystem.link_turnover import (
+    drop_settled_ended_links,
+    end_links,
+    monthly_hazard,
+    sourcing_count,
+)
 from sim.ecosystem.network import LEADER, generate_network
 from sim.ecosystem.noise import STREAMS, ExogenousNoise, seed_sequence
 from sim.ecosystem.prices import base_prices
@@ -222,6 +228,7 @@ class EcosystemModel(mesa.Model):
         alive = self.finance.state.alive
         reweight_orders(net, flows.link_fill, self.reweight_speed, ada.weight_reversion)
         drop_settled_links_of_exited_firms(net, alive)
+        self._turn_over_links(alive)
         due = searches_due(
             state, flows.slot_fill, ada.search_trigger_fill, ada.search_patience, self.search_months
         )
@@ -249,6 +256,28 @@ class EcosystemModel(mesa.Model):
         )
         self.entries = enter_firms(self, new_links)
         net.add_links(*(np.asarray(x, dtype=np.int64) for x in new_links))
+
+    def _turn_over_links(self, alive: np.ndarray) -> None:
+        """Links end at the scenario's half-life; short buyers re-match (link_turnover)."""
+        hazard = monthly_hazard(self.scenario.adaptation.link_half_life)
+        if hazard > 0:
+            net = self.network
+            drop_settled_ended_links(net, alive)
+            market = (
+                (self.capacity_loss < 0.5) & alive,
+                self.effective_capacity - self.flows.demand,
+                self.flows.slot_order,
+            )
+            self.links_ended = end_links(
+                net,
+                alive,
+                market,
+                self.firm_agents,
+                hazard,
+                sourcing_count(net, self.scenario.ecosystem),
+                self.draws,
+                self.month,
+            )
 
     def _record(self, flows: MarketFlows, final_demand: np.ndarray) -> None:
         """The month's row of series, and its per-firm rows with agent_data."""
