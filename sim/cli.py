@@ -18,7 +18,7 @@ import yaml
 from rich.console import Console
 from rich.table import Table
 
-from sim.errors import InputError
+from sim.errors import InputError, one_line
 from sim.experiments.folders import default_folder, locked_folder
 
 app = typer.Typer(
@@ -38,7 +38,9 @@ def one_line_errors(fn):
         try:
             return fn(*args, **kwargs)
         except InputError as exc:
-            err_console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+            err_console.print(
+                f"error: {one_line(str(exc))}", markup=False, highlight=False, soft_wrap=True
+            )
             raise typer.Exit(2) from None
 
     return wrapper

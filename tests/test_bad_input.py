@@ -72,3 +72,20 @@ def test_a_duplicate_key_in_an_experiment_is_refused(tmp_path):
         cli("sweep", str(path), "--out", str(tmp_path / "o"), "--workers", "0"),
         "duplicate key 'seed'",
     )
+
+
+def test_an_alias_bomb_in_a_field_is_refused_quickly_with_a_short_line(tmp_path):
+    levels = ["l0: &l0 [1, 1, 1, 1, 1, 1, 1, 1, 1]"]
+    levels += [f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 9)}]" for i in range(1, 9)]
+    text = "extends: tiny.yaml\nx-anchors:\n" + "\n".join(f"  {line}" for line in levels)
+    text += "\ndemand: {final_demand: *l8}\n"  # 9^9 = 387 million numbers if expanded
+    path = _scenario(tmp_path, text)
+    line = _refused(cli("run", str(path), "--out", str(tmp_path / "out")))
+    assert len(line) < 700
+
+
+def test_control_characters_and_huge_values_never_reach_the_terminal(tmp_path):
+    name = "evil\x1b[31m" + "x" * 100_000
+    path = _scenario(tmp_path, yaml.safe_dump({"extends": "tiny.yaml", "steps": name}))
+    line = _refused(cli("run", str(path), "--out", str(tmp_path / "out")), "steps")
+    assert "\x1b" not in line and len(line) <= 600

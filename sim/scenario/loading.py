@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from sim.errors import InputError
+from sim.errors import InputError, preview
 from sim.io import load_yaml
 from sim.scenario.document import Scenario
 from sim.scenario.overrides import apply_overrides
@@ -44,7 +44,7 @@ def _read_yaml(path: Path, chain: tuple[Path, ...] = ()) -> dict:
     if parent is None:
         return data
     if not isinstance(parent, str):
-        raise InputError(f"{path}: field 'extends': expected a file name, got {parent!r}")
+        raise InputError(f"{path}: field 'extends': expected a file name, got {preview(parent)}")
     base = _read_yaml((path.parent / parent).resolve(), (*chain, path))
     return deep_merge(base, data)
 
