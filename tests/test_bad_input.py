@@ -89,3 +89,15 @@ def test_control_characters_and_huge_values_never_reach_the_terminal(tmp_path):
     path = _scenario(tmp_path, yaml.safe_dump({"extends": "tiny.yaml", "steps": name}))
     line = _refused(cli("run", str(path), "--out", str(tmp_path / "out")), "steps")
     assert "\x1b" not in line and len(line) <= 600
+
+
+def test_local_workers_are_capped_at_the_cores_unless_allowed(monkeypatch, capsys):
+    from sim.experiments.executors import available_cores, make_executor
+
+    monkeypatch.delenv("RONGTONG_MAX_WORKERS", raising=False)
+    with make_executor(1000, None, 20) as executor:
+        assert executor.workers == min(available_cores(), 20)
+    assert "capped at" in capsys.readouterr().err
+    monkeypatch.setenv("RONGTONG_MAX_WORKERS", "3")
+    with make_executor(1000, None, 20) as executor:
+        assert executor.workers == 3
