@@ -101,3 +101,19 @@ def test_local_workers_are_capped_at_the_cores_unless_allowed(monkeypatch, capsy
     monkeypatch.setenv("RONGTONG_MAX_WORKERS", "3")
     with make_executor(1000, None, 20) as executor:
         assert executor.workers == 3
+
+
+@pytest.mark.parametrize(
+    ("ecosystem", "words"),
+    [
+        ("{n_smes: 10000000}", ["n_smes", "1000000"]),
+        ("{n_suppliers: 1e8}", ["n_suppliers"]),
+        ("{n_smes: 1e20}", ["n_smes"]),
+        ("{n_smes: 600000, n_suppliers: 600000}", ["must be <= 1,000,000", "1,200,003"]),
+    ],
+)
+def test_an_ecosystem_too_large_for_one_machine_is_refused_before_it_is_built(
+    tmp_path, ecosystem, words
+):
+    path = _scenario(tmp_path, f"extends: tiny.yaml\necosystem: {ecosystem}\n")
+    _refused(cli("run", str(path), "--out", str(tmp_path / "out")), *words)
