@@ -165,3 +165,19 @@ def test_a_corrupt_or_missing_manifest_is_rebuilt_keeping_the_runs_that_verify(t
     pd.testing.assert_frame_equal(before, pd.read_parquet(out / "outcomes.parquet"))
     rebuilt = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert rebuilt["rebuilt"] and rebuilt["sessions"][-1]["status"] == "finished"
+
+
+def test_an_unwritable_out_is_refused_before_the_run(tmp_path, monkeypatch):
+    """(Simulated: the tests may run as root, who can write anywhere.)"""
+    import filelock
+
+    def denied(self, *args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(filelock.FileLock, "acquire", denied)
+    ran = []
+    monkeypatch.setattr("sim.experiments.runs.run_scenario", lambda *a, **k: ran.append(1))
+    scn = write_tiny_scenario(tmp_path / "scenarios", steps=20)
+    result = cli("run", str(scn), "--out", str(tmp_path / "out"))
+    assert result.exit_code == 2, result.output
+    assert "not writable (Permission denied)" in result.output and not ran

@@ -78,6 +78,8 @@ def locked_folder(folder: Path, command: str) -> Iterator[Path]:
         raise FolderBusy(
             f"--out {folder}: in use by {_holder(folder)}; wait for it to finish or use another --out"
         ) from None
+    except OSError as exc:  # a folder this user cannot write: said before any work is done
+        raise InputError(f"--out {folder}: not writable ({exc.strerror or exc})") from None
     _held[key] = 1
     try:
         _write_owner(folder, command)
