@@ -55,7 +55,8 @@ class Scenario(Section):
         "inventories settle to what the behavioural rules keep them at. Month 0 of the series "
         "and of every shock's `start` is the first month after the burn-in; a paired run "
         "simulates the burn-in once (the counterfactual is forked at the first shock). 0: "
-        "record from the opening books (see docs/ODD.md for the value measured to settle).",
+        "record from the opening books (docs/ODD.md, Initialization: about 180 months until unmet "
+        "demand settles; credit drawn, exits and links trend longer).",
         "months",
         ge=0,
         le=10_000,
