@@ -48,7 +48,19 @@ class Scenario(Section):
     description: str = param(
         "", "What the scenario represents and where its numbers come from.", "-"
     )
-    steps: int = param(120, "Months simulated.", "months", ge=1, le=10_000)
+    steps: int = param(120, "Months recorded (after the burn-in).", "months", ge=1, le=10_000)
+    burn_in: int = param(
+        0,
+        "Months simulated before the first recorded month and not recorded: the books and "
+        "inventories settle to what the behavioural rules keep them at. Month 0 of the series "
+        "and of every shock's `start` is the first month after the burn-in; a paired run "
+        "simulates the burn-in once (the counterfactual is forked at the first shock). 0: "
+        "record from the opening books (docs/ODD.md, Initialization: about 180 months until unmet "
+        "demand settles; credit drawn, exits and links trend longer).",
+        "months",
+        ge=0,
+        le=10_000,
+    )
     window: int = param(
         24,
         "Months after the last shock ends that the resilience outcomes still count: their window "
