@@ -29,10 +29,13 @@ sys.path.insert(0, str(REPO))  # this checkout's sim
 import sim  # noqa: E402
 from sim.scenario import Scenario, scaled_parameters  # noqa: E402
 
+BURN_IN = 180  # the recommended burn-in (tests/test_stationary.py)
+
 
 def cases(quick: bool) -> dict[str, Scenario]:
-    """Bundled supplier disruption (shock at month 24 of 120), the same with the shock after a
-    60-month burn-in, and a 10k-firm ecosystem."""
+    """Bundled supplier disruption (shock at month 24 of 120), the same with the shock at 60,
+    the same after a burn-in (its pair is also set against one 120-month run without burn-in),
+    and a 10k-firm ecosystem."""
     file = REPO / "scenarios" / "supplier_disruption.yaml"
     out = {
         "supplier_disruption, 910 firms, shock 24 of 120": sim.load_scenario(file),
@@ -40,6 +43,8 @@ def cases(quick: bool) -> dict[str, Scenario]:
             file, {"shocks.0.start": 60}
         ),
     }
+    burn_in = f"supplier_disruption, 910 firms, burn-in {BURN_IN} then shock 24 of 120"
+    out[burn_in] = sim.load_scenario(file, {"burn_in": BURN_IN})
     if not quick:
         shock = {"type": "supplier_disruption", "start": 24, "duration": 6}
         out["10k firms, shock 24 of 60"] = sim.scenario_from_flat(
@@ -73,6 +78,9 @@ def timings(scn: Scenario, reps: int) -> dict[str, list[tuple[float, float]]]:
         "pair, forked": lambda seed: sim.run_scenario(scn, seed),
         "pair, from scratch": lambda seed: sim.run_scenario(scn, seed, fork=False),
     }
+    if scn.burn_in:
+        plain = scn.model_copy(update={"burn_in": 0, "shocks": []})
+        ways["unpaired, no burn-in"] = lambda seed: unpaired(plain, seed)
     times: dict[str, list[tuple[float, float]]] = {name: [] for name in ways}
     for rep in range(reps + 1):
         for name, way in ways.items():
@@ -99,6 +107,11 @@ def report(name: str, times: dict[str, list[tuple[float, float]]]) -> None:
         wall["pair, from scratch"]
     )
     print(f"  the fork saves {100 * saved:.0f} % of the pair from scratch (medians)")
+    if "unpaired, no burn-in" in wall:
+        ratio = statistics.median(wall["pair, forked"]) / statistics.median(
+            wall["unpaired, no burn-in"]
+        )
+        print(f"  the pair with burn-in = {ratio:.2f} unpaired 120-month runs without burn-in")
 
 
 def main() -> None:

@@ -18,7 +18,8 @@ import yaml
 from rich.console import Console
 from rich.table import Table
 
-from sim.errors import InputError
+from sim.errors import InputError, one_line
+from sim.experiments.folders import default_folder, locked_folder
 
 app = typer.Typer(
     add_completion=False,
@@ -37,7 +38,9 @@ def one_line_errors(fn):
         try:
             return fn(*args, **kwargs)
         except InputError as exc:
-            err_console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+            err_console.print(
+                f"error: {one_line(str(exc))}", markup=False, highlight=False, soft_wrap=True
+            )
             raise typer.Exit(2) from None
 
     return wrapper
@@ -84,16 +87,21 @@ def run(
 ) -> None:
     """Run one scenario and its paired no-shock counterfactual; print and write the outcomes."""
     from sim.experiments.runs import run_scenario
-    from sim.io import write_json, write_parquet, write_text
     from sim.scenario import load_scenario, with_steps
-    from sim.views.plots import output_vs_counterfactual
 
     scn = load_scenario(scenario, parse_overrides(set_))
     scn = with_steps(scn, steps, str(scenario), "--steps")  # refused if it ends before a shock
-    out = out or Path("results") / scn.name
-    if out.exists() and not out.is_dir():
-        raise InputError(f"--out {out}: exists and is not a folder")
-    result = run_scenario(scn, seed=seed, agent_data=agent_data)
+    out = out or default_folder(scn.name)
+    with locked_folder(out, "rongtong run"):
+        result = run_scenario(scn, seed=seed, agent_data=agent_data)
+        _write_run(out, scn, seed, result, agent_data)
+
+
+def _write_run(out: Path, scn, seed: int, result, agent_data: bool) -> None:
+    """Print a run's outcomes and write its files into `out` (held by the caller)."""
+    from sim.io import write_json, write_parquet, write_text
+    from sim.views.plots import output_vs_counterfactual
+
     console.print(
         outcomes_table(result.outcomes, f"{scn.name} (seed {seed}, {result.scenario.steps} months)")
     )
@@ -137,51 +145,52 @@ def _run_and_report(exp, out: Path | None, workers, dask, fresh: bool, method: s
     from sim.experiments.runner import run_experiment
     from sim.views.comparison_figures import draw_comparison
 
-    out = out or Path("results") / exp.name
-    try:
-        table = run_experiment(exp, out, workers=workers, dask=dask, fresh=fresh)
-    except KeyboardInterrupt:
-        err_console.print(
-            f"interrupted: finished runs are saved in {out}/; run the same command again to resume",
-            markup=False,
-            highlight=False,
-            soft_wrap=True,
-        )
-        raise typer.Exit(130) from None
-    if is_comparison(exp):
-        result = comparison_report(exp, table, out, method=method)
-        draw_comparison(exp, out)
-        # a file or a pipe gets 140 columns (rich's default of 80 wraps the intervals)
-        (console if console.is_terminal else Console(width=140)).print(
-            comparison_table(
-                result, f"{exp.name}: {len(exp.seeds)} replicates, common random numbers"
-            )
-        )
-    failed = table[table["error"].notna()]
-    console.print(
-        f"wrote {out}/ ({len(table) - len(failed)} of {len(table)} runs ok)",
-        markup=False,
-        highlight=False,
-        soft_wrap=True,
-    )
-    if len(failed):
-        err_console.print(
-            f"error: {len(failed)} of {len(table)} runs failed:", markup=False, highlight=False
-        )
-        for row in failed.head(20).itertuples(index=False):
+    out = out or default_folder(exp.name)
+    with locked_folder(out, f"rongtong {exp.name}"):
+        try:
+            table = run_experiment(exp, out, workers=workers, dask=dask, fresh=fresh)
+        except KeyboardInterrupt:
             err_console.print(
-                f"  {row.run_id} (scenario {row.scenario}, seed {row.seed}): {row.error}",
+                f"interrupted: finished runs are saved in {out}/; run the same command again to resume",
                 markup=False,
                 highlight=False,
                 soft_wrap=True,
             )
-        if len(failed) > 20:
-            err_console.print(
-                f"  ... and {len(failed) - 20} more (column 'error' of {out}/outcomes.parquet)",
-                markup=False,
-                soft_wrap=True,
+            raise typer.Exit(130) from None
+        if is_comparison(exp):
+            result = comparison_report(exp, table, out, method=method)
+            draw_comparison(exp, out)
+            # a file or a pipe gets 140 columns (rich's default of 80 wraps the intervals)
+            (console if console.is_terminal else Console(width=140)).print(
+                comparison_table(
+                    result, f"{exp.name}: {len(exp.seeds)} replicates, common random numbers"
+                )
             )
-        raise typer.Exit(1)
+        failed = table[table["error"].notna()]
+        console.print(
+            f"wrote {out}/ ({len(table) - len(failed)} of {len(table)} runs ok)",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+        if len(failed):
+            err_console.print(
+                f"error: {len(failed)} of {len(table)} runs failed:", markup=False, highlight=False
+            )
+            for row in failed.head(20).itertuples(index=False):
+                err_console.print(
+                    f"  {row.run_id} (scenario {row.scenario}, seed {row.seed}): {row.error}",
+                    markup=False,
+                    highlight=False,
+                    soft_wrap=True,
+                )
+            if len(failed) > 20:
+                err_console.print(
+                    f"  ... and {len(failed) - 20} more (column 'error' of {out}/outcomes.parquet)",
+                    markup=False,
+                    soft_wrap=True,
+                )
+            raise typer.Exit(1)
 
 
 # options shared by the commands that run experiments (sweep, compare, sensitivity, critical, validate)
@@ -321,19 +330,20 @@ def sensitivity(
 
     exp = load_experiment(experiment, seed=seed, samples=samples)
     check_request(exp, second_order)
-    out = out or Path("results") / (exp.name if samples is None else f"{exp.name}_n{samples}")
-    _run_and_report(exp, out, workers, dask, fresh, "t")
-    results, written = run_sensitivity(
-        exp, out, workers=workers, dask=dask, fresh=fresh, tornado_reps=tornado_reps,
-        second_order=second_order, level=level,
-    )  # fmt: skip
-    written += draw_sensitivity(out / SENSITIVITY_DIR, tables=results)
-    wide = console if console.is_terminal else Console(width=140)
-    for table in report_tables(exp, results):
-        wide.print(table)
-    console.print(
-        f"wrote {len(written)} files under {out}/sensitivity/", markup=False, highlight=False
-    )
+    out = out or default_folder(exp.name, "" if samples is None else f"_n{samples}")
+    with locked_folder(out, "rongtong sensitivity"):
+        _run_and_report(exp, out, workers, dask, fresh, "t")
+        results, written = run_sensitivity(
+            exp, out, workers=workers, dask=dask, fresh=fresh, tornado_reps=tornado_reps,
+            second_order=second_order, level=level,
+        )  # fmt: skip
+        written += draw_sensitivity(out / SENSITIVITY_DIR, tables=results)
+        wide = console if console.is_terminal else Console(width=140)
+        for table in report_tables(exp, results):
+            wide.print(table)
+        console.print(
+            f"wrote {len(written)} files under {out}/sensitivity/", markup=False, highlight=False
+        )
 
 
 # the options of `rongtong critical`
@@ -404,21 +414,22 @@ def critical(
         scn, source=str(scenario), top_k=top_k, reps=reps, seed=seed, capacity_loss=capacity_loss,
         duration=duration, start=start, steps=steps,
     )  # fmt: skip
-    out = out or Path("results") / exp.name
-    _run_and_report(exp, out, workers, dask, fresh, "t")
-    series = pd.read_parquet(out / "timeseries.parquet")
-    table = criticality_table(
-        exp, pd.read_parquet(out / "outcomes.parquet"), series, threshold=threshold
-    )
-    drivers = loss_drivers(table)
-    written = write_critical(out, table, drivers)
-    written += draw_critical(out, table=table, series=series)
-    (console if console.is_terminal else Console(width=140)).print(
-        _ranking_table(f"{exp.name}: nodes ranked by output loss", table)
-    )
-    for line in summary_lines(table, drivers=drivers):
-        console.print(line, markup=False, highlight=False, soft_wrap=True)
-    console.print(f"wrote {len(written)} files in {out}/", markup=False, highlight=False)
+    out = out or default_folder(exp.name)
+    with locked_folder(out, "rongtong critical"):
+        _run_and_report(exp, out, workers, dask, fresh, "t")
+        series = pd.read_parquet(out / "timeseries.parquet")
+        table = criticality_table(
+            exp, pd.read_parquet(out / "outcomes.parquet"), series, threshold=threshold
+        )
+        drivers = loss_drivers(table)
+        written = write_critical(out, table, drivers)
+        written += draw_critical(out, table=table, series=series)
+        (console if console.is_terminal else Console(width=140)).print(
+            _ranking_table(f"{exp.name}: nodes ranked by output loss", table)
+        )
+        for line in summary_lines(table, drivers=drivers):
+            console.print(line, markup=False, highlight=False, soft_wrap=True)
+        console.print(f"wrote {len(written)} files in {out}/", markup=False, highlight=False)
 
 
 def _ranking_table(title: str, table) -> Table:
@@ -490,12 +501,11 @@ def validate(
     from sim.studies.validation import rich_table, run_validation, select_checks, write_report
     from sim.views.validation_figures import draw_validation
 
-    if out.exists() and not out.is_dir():
-        raise InputError(f"--out {out}: exists and is not a folder")
     checks = select_checks(check)
-    result = run_validation(checks, reps=reps, seed=seed, workers=workers, dask=dask)
-    (console if console.is_terminal else Console(width=160)).print(rich_table(result))
-    written = draw_validation(result, out) + write_report(result, out)
+    with locked_folder(out, "rongtong validate"):
+        result = run_validation(checks, reps=reps, seed=seed, workers=workers, dask=dask)
+        (console if console.is_terminal else Console(width=160)).print(rich_table(result))
+        written = draw_validation(result, out) + write_report(result, out)
     failed = [r.check.key for r in result.results if not r.passed]
     console.print(
         f"wrote {len(written)} files in {out}/ (report.md); {len(result.results) - len(failed)} of "

@@ -198,7 +198,7 @@ def capacity_shocks(draw, eco: dict, steps: int) -> list[dict]:
         detail = (
             {"category": draw(st.integers(0, n_cat - 1))}
             if target == "category"
-            else {"count": draw(st.integers(1, 4))}
+            else {"count": draw(st.integers(1, min(4, eco[f"n_{tier}s"])))}  # no more than exist
         )
         return {
             "type": kind,

@@ -82,7 +82,7 @@ class FinanceSystem:
         self.ring = int(np.ceil(max(max_days, fin.payment_days) / DAYS_PER_MONTH)) + 2
         net.link_state["owed_seller"] = np.zeros((net.n_links, self.ring))
         self.terms = PaymentTermBook(net, fin, self.policy)
-        self.crunches = [s for s in model.scenario.shocks if isinstance(s, CreditCrunch)]
+        self.crunches = [s for s in model.shock_specs if isinstance(s, CreditCrunch)]
         self.credit = CreditLines(fin, self.policy, self.crunches, leader)
         normal_revenue = model.price * model.normal_output
         self.state = FinanceState.opening(net.n_firms, self.ring, normal_revenue)
@@ -132,6 +132,12 @@ class FinanceSystem:
 
     def credit_limit(self, t: int) -> np.ndarray:
         return self.credit.limit(t, self.state.normal_revenue)
+
+    def start_recording(self) -> None:
+        """At the end of the burn-in: the run's policy cost counts from here, and survival is
+        of the firms at each place from here (an empty place's first entrant)."""
+        self.state.policy_cost = 0.0
+        self.state.ever_exited[:] = False
 
     def liquidity_factor(self, t: int) -> np.ndarray:
         """Share of capacity a firm can finance (see CreditLines.liquidity_factor)."""

@@ -52,6 +52,7 @@ class ForkedModel(Protocol):
     scenario: Scenario
     steps: int
     shocks: ShockSchedule
+    shock_specs: list  # the scenario's shocks on the model's clock (after the burn-in)
     finance: FinanceSystem
     innovation: InnovationLayer
     agent_data: bool
@@ -91,7 +92,7 @@ def _deep_copy(model: Any, memo: dict[int, Any]) -> Any:
 
 
 def _check_before_shocks(model: ForkedModel) -> None:
-    first = min((s.start for s in model.scenario.shocks), default=None)
+    first = min((s.start for s in model.shock_specs), default=None)
     if first is not None and model.steps > first:
         raise ValueError(
             f"cannot fork a counterfactual after month {model.steps}: the first shock "
@@ -107,8 +108,8 @@ def _shared(model: ForkedModel, scenario: Scenario, records_panel: bool) -> dict
         value = getattr(old, name)
         if isinstance(value, pydantic.BaseModel):  # a section, the same in both scenarios
             memo[id(value)] = getattr(scenario, name)
-    for shock in old.shocks:  # only the model's own schedules refer to them (reset below)
-        memo[id(shock)] = shock
+    for shock in (*old.shocks, *model.shock_specs):  # only the model's own schedules refer
+        memo[id(shock)] = shock  # to them (reset below)
     frames = model._agent_frames
     memo[id(frames)] = list(frames) if records_panel else []
     memo.update((id(frame), frame) for frame in frames)  # recorded, never changed
@@ -154,6 +155,7 @@ def _remove_shocks(twin: ForkedModel) -> None:
     shock schedule (capacity and demand shocks), the credit crunches of finance and its credit
     lines, the obsolescence shocks of the innovation layer."""
     twin.shocks.items = []
+    twin.shock_specs = []
     twin.finance.crunches = []
     twin.finance.credit.crunches = twin.finance.crunches
     twin.innovation.obsolescence = []

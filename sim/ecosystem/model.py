@@ -22,6 +22,12 @@ from sim.ecosystem.finance import MONTH_FIGURES, FinanceSystem
 from sim.ecosystem.fork import fork
 from sim.ecosystem.innovation import INNOVATION_SERIES, InnovationLayer
 from sim.ecosystem.keyed import KeyedDraws
+from sim.ecosystem.link_turnover import (
+    drop_settled_ended_links,
+    end_links,
+    monthly_hazard,
+    sourcing_count,
+)
 from sim.ecosystem.network import LEADER, generate_network
 from sim.ecosystem.noise import STREAMS, ExogenousNoise, seed_sequence
 from sim.ecosystem.prices import base_prices
@@ -32,7 +38,7 @@ from sim.ecosystem.recording import (
     month_values,
     record_groups,
 )
-from sim.ecosystem.shocks import ShockSchedule
+from sim.ecosystem.shocks import ShockSchedule, on_model_clock
 from sim.ecosystem.sourcing import (
     drop_settled_links_of_exited_firms,
     qualify_new_sellers,
@@ -75,7 +81,7 @@ class EcosystemModel(mesa.Model):
             scenario = scenario_from_flat(**params)
         elif params:
             raise TypeError("give a scenario or keyword parameters, not both")
-        self.scenario = scenario
+        self._set_clock(scenario)
         self.seed_seq = seed_sequence(rng)
         # Mesa's generator is for Mesa alone: month draws are keyed by (purpose, month, entity);
         # the network and the shock targets are drawn once, sequentially, at build (noise.py)
@@ -109,18 +115,27 @@ class EcosystemModel(mesa.Model):
             net, scenario.adaptation, scenario.policy
         )
         self.shocks = ShockSchedule(
-            scenario.shocks,
+            self.shock_specs,
             net,
             self.supply.capacity,
             np.random.default_rng(streams["shock_targets"]),
         )
         self._demand_noise = np.zeros(eco.n_leaders)
         self.flows: MarketFlows | None = None
-        self.horizon = scenario.steps
+        self.horizon = self.burn_in + scenario.steps
         self._start_records(agent_data, record_from, record_until)
         # agents: the readable face of every firm, created in bulk; firm_agents[i] is firm i
         self.firm_agents: list[Firm] = create_agents(self, net)
         self.running = True
+
+    def _set_clock(self, scenario: Scenario) -> None:
+        """The scenario, its burn-in (months simulated before the first recorded one) and its
+        shocks on the model's clock: that clock (self.month, every keyed draw, the yearly
+        reviews) counts from the first simulated month; the series, record_from/record_until
+        and the scenario's shock starts count from the end of the burn-in."""
+        self.scenario = scenario
+        self.burn_in = scenario.burn_in
+        self.shock_specs = on_model_clock(scenario.shocks, self.burn_in)
 
     def _start_records(self, agent_data: bool, record_from: int, record_until: int | None) -> None:
         """The recorder of the series, the per-firm panel (with agent_data) and value added
@@ -172,8 +187,13 @@ class EcosystemModel(mesa.Model):
     # ------------------------------------------------------------ the month
     @property
     def month(self) -> int:
-        """0-based month being (or last) simulated."""
+        """0-based month being (or last) simulated, burn-in included (the keyed draws' month)."""
         return self.steps - 1
+
+    @property
+    def recorded_month(self) -> int:
+        """The month's row in the series: `month` less the burn-in (negative during it)."""
+        return self.steps - 1 - self.burn_in
 
     @property
     def inventory_factor(self) -> np.ndarray:
@@ -210,8 +230,11 @@ class EcosystemModel(mesa.Model):
             layer.step(t, flows)
         # 9. adaptation
         self._adapt(flows)
-        # 10. data
-        self._record(flows, final_demand)
+        # 10. data (none during the burn-in; the run's totals start after it)
+        if t >= self.burn_in:
+            self._record(flows, final_demand)
+        elif t == self.burn_in - 1:
+            self._end_burn_in()
         if self.steps >= self.horizon:
             self.running = False
 
@@ -222,6 +245,7 @@ class EcosystemModel(mesa.Model):
         alive = self.finance.state.alive
         reweight_orders(net, flows.link_fill, self.reweight_speed, ada.weight_reversion)
         drop_settled_links_of_exited_firms(net, alive)
+        self._turn_over_links(alive)
         due = searches_due(
             state, flows.slot_fill, ada.search_trigger_fill, ada.search_patience, self.search_months
         )
@@ -250,6 +274,34 @@ class EcosystemModel(mesa.Model):
         self.entries = enter_firms(self, new_links)
         net.add_links(*(np.asarray(x, dtype=np.int64) for x in new_links))
 
+    def _turn_over_links(self, alive: np.ndarray) -> None:
+        """Links end at the scenario's half-life; short buyers re-match (link_turnover)."""
+        hazard = monthly_hazard(self.scenario.adaptation.link_half_life)
+        if hazard > 0:
+            net = self.network
+            drop_settled_ended_links(net, alive)
+            market = (
+                (self.capacity_loss < 0.5) & alive,
+                self.effective_capacity - self.flows.demand,
+                self.flows.slot_order,
+            )
+            self.links_ended = end_links(
+                net,
+                alive,
+                market,
+                self.firm_agents,
+                hazard,
+                sourcing_count(net, self.scenario.ecosystem),
+                self.draws,
+                self.month,
+            )
+
+    def _end_burn_in(self) -> None:
+        """The run's totals (outcomes over the recorded months) start from here."""
+        self.finance.start_recording()
+        for layer in self.layers:
+            layer.start_recording()
+
     def _record(self, flows: MarketFlows, final_demand: np.ndarray) -> None:
         """The month's row of series, and its per-firm rows with agent_data."""
         self.recorder.record(month_values(self, flows, final_demand))
@@ -268,7 +320,7 @@ class EcosystemModel(mesa.Model):
         return pd.concat(self._agent_frames, ignore_index=True)
 
     def run(self, steps: int | None = None) -> EcosystemModel:
-        """Step to the horizon (or `steps` more months)."""
+        """Step to the horizon, the burn-in then the recorded months (or `steps` more months)."""
         for _ in range(self.horizon - self.steps if steps is None else steps):
             self.step()
         return self

@@ -93,6 +93,7 @@ class RecordedModel(Protocol):
     entries: int
     layers: list
     month: int
+    recorded_month: int
     record_from: int
     record_until: int
     cum_value_added: np.ndarray
@@ -145,7 +146,7 @@ def month_values(
     out = flows.output
     va = model.value_added_per_unit * out
     jobs = _jobs(model, out)
-    if model.record_from <= model.month < model.record_until:
+    if model.record_from <= model.recorded_month < model.record_until:
         model.cum_value_added += va
     firm_groups, slot_groups = model.record_group_weights
     # per group of firms (leaders, SMEs, suppliers, small domestic, domestic) and of slots
@@ -212,7 +213,7 @@ def agent_snapshot(model: RecordedModel, flows: MarketFlows) -> pd.DataFrame:
     net = model.network
     inventory = np.bincount(net.slot_firm, weights=model.supply.inventory, minlength=net.n_firms)
     columns = {
-        "step": np.full(net.n_firms, model.month, dtype=np.int32),
+        "step": np.full(net.n_firms, model.recorded_month, dtype=np.int32),
         "firm_id": np.arange(net.n_firms, dtype=np.int32),
         "type": pd.Categorical.from_codes(net.kind, [KIND_NAMES[k] for k in sorted(KIND_NAMES)]),
         "product": net.product.astype(np.int32),

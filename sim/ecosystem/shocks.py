@@ -31,6 +31,15 @@ def intensity(shock: ShockBase, t: int) -> float:
     return 1.0
 
 
+def on_model_clock(shocks: list, burn_in: int) -> list:
+    """The scenario's shocks with `start` on the model's clock: a scenario counts months from
+    the end of the burn-in, the model from its first simulated month (the same objects
+    without a burn-in)."""
+    if not burn_in:
+        return list(shocks)
+    return [s.model_copy(update={"start": s.start + burn_in}) for s in shocks]
+
+
 @dataclass
 class ScheduledShock:
     spec: ShockBase

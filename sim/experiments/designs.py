@@ -22,7 +22,7 @@ import yaml
 from pydantic import ValidationError
 
 from sim.analysis.outcomes import EXTRA_OUTCOMES, OUTCOME_NAMES
-from sim.errors import InputError
+from sim.errors import InputError, preview
 from sim.experiments.experiment_file import (
     DESIGN_KINDS,
     ExecutorSettings,
@@ -35,6 +35,7 @@ from sim.experiments.experiment_file import (
     SobolDesign,
 )
 from sim.experiments.plan import DesignPoint, Experiment, design_seed, replicate_seeds
+from sim.io import load_yaml
 from sim.scenario import (
     FLAT_INDEX,
     SECTIONS,
@@ -68,7 +69,7 @@ def load_experiment(
         raise InputError(f"{source}: experiment file not found")
     raw = path.read_bytes()
     try:
-        data = yaml.safe_load(raw.decode("utf-8"))
+        data = load_yaml(raw.decode("utf-8"))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" at line {mark.line + 1}" if mark else ""
@@ -148,17 +149,17 @@ def _format_error(source: str, err: ValidationError) -> str:
             f"{source}: field '{loc}': unknown field; {hint}expected one of: {', '.join(allowed)}"
         )
     if kind == "union_tag_invalid":
-        return f"{source}: field '{loc}.kind': unknown design kind {first['input'].get('kind')!r}; expected one of: {', '.join(DESIGN_KINDS)}"
+        return f"{source}: field '{loc}.kind': unknown design kind {preview(first['input'].get('kind'))}; expected one of: {', '.join(DESIGN_KINDS)}"
     if kind == "union_tag_not_found":
         return (
             f"{source}: field '{loc}': a design needs a 'kind', one of: {', '.join(DESIGN_KINDS)}"
         )
     is_scenario_ref = loc_parts[:1] == ["scenario"] or loc_parts[:2] == ["design", "scenarios"]
     if is_scenario_ref and kind in ("string_type", "dict_type"):
-        return f"{source}: field '{loc}': expected a scenario file name or an inline scenario mapping (got {first.get('input')!r})"
+        return f"{source}: field '{loc}': expected a scenario file name or an inline scenario mapping (got {preview(first.get('input'))})"
     msg = first["msg"].removeprefix("Value error, ")
     got = first.get("input")
-    got_text = "" if isinstance(got, dict) or kind == "missing" else f" (got {got!r})"
+    got_text = "" if isinstance(got, dict) or kind == "missing" else f" (got {preview(got)})"
     return f"{source}: field '{loc or 'experiment'}': {msg}{got_text}"
 
 
@@ -273,7 +274,7 @@ def _base_scenario_data(
     if extends is not None:
         if not isinstance(extends, str):
             raise InputError(
-                f"{source}: field '{where}.extends': expected a file name, got {extends!r}"
+                f"{source}: field '{where}.extends': expected a file name, got {preview(extends)}"
             )
         parent = _read_scenario_file(extends, source, base_dir, f"{where}.extends")
     elif parent is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from itertools import islice
@@ -162,4 +163,17 @@ def make_executor(workers: int | None, dask: Any, n_tasks: int):
         workers = available_cores()
     if workers == 0:
         return InlineExecutor()
-    return LocalProcesses(max(1, min(workers, n_tasks)))
+    return LocalProcesses(max(1, min(workers, n_tasks, _worker_cap(workers))))
+
+
+def _worker_cap(asked: int) -> int:
+    """At most one local process per core (each holds a model: more only cost memory), unless
+    RONGTONG_MAX_WORKERS allows more; a capped request is said on stderr."""
+    raw = os.environ.get("RONGTONG_MAX_WORKERS", "")
+    cap = int(raw) if raw.isdigit() and int(raw) > 0 else available_cores()
+    if asked > cap:
+        sys.stderr.write(
+            f"warning: --workers {asked} capped at {cap} (the cores here; set "
+            "RONGTONG_MAX_WORKERS to allow more)\n"
+        )
+    return cap

@@ -16,7 +16,7 @@ DESIGN_KINDS = ("replicates", "grid", "sobol", "morris", "latin")
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class ExecutorSettings(Strict):

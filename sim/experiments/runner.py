@@ -37,19 +37,38 @@ def run_experiment(
     core; 0 = this process) and `dask` (an address, 'local' or a distributed.Client)
     choose the executor; the results are the same whichever is used.
     """
+    from sim.experiments.folders import default_folder, locked_folder
+
+    out = Path(out) if out is not None else default_folder(exp.name)
+    with locked_folder(out, f"run_experiment {exp.name}"):
+        return _run_locked(exp, out, workers, dask, fresh, progress)
+
+
+def _run_locked(
+    exp: Experiment, out: Path, workers: int | None, dask: Any, fresh: bool, progress: bool
+) -> pd.DataFrame:
+    """run_experiment's work, while this process holds the results folder."""
     from rich.console import Console
 
     from sim.experiments.runstore import RunStore
 
-    out = Path(out) if out is not None else Path("results") / exp.name
     workers = workers if workers is not None else exp.spec.executor.workers
     dask = dask if dask is not None else exp.spec.executor.dask
     store = RunStore(out)
     store.check(exp, fresh)  # refuses another experiment's folder before writing anything
     all_runs = exp.runs()
-    done = set() if fresh else store.finished(exp)
+    done, rejected = (set(), {}) if fresh else store.finished(exp)
     pending = [r for r in all_runs if r.run_id not in done]
     console = Console(stderr=True)
+    if store.rebuilt:
+        console.print(
+            f"warning: {store.manifest_path}: not a readable manifest; it is rebuilt, keeping the "
+            f"{len(done)} run files that verify",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+    _announce_rejected(console, out, rejected)
     if done:
         _announce_resume(console, exp, store, out, len(done), len(all_runs), progress)
     if not pending:  # all done: (re)consolidate only
@@ -57,6 +76,20 @@ def run_experiment(
     else:
         _run_pending(exp, store, pending, workers, dask, fresh, progress, console)
     return store.consolidate(exp)
+
+
+def _announce_rejected(console: Console, out: Path, rejected: dict[str, str]) -> None:
+    """Say which run files did not verify (they are run again), so nothing is replaced silently."""
+    if not rejected:
+        return
+    shown = "; ".join(f"{run_id}: {why}" for run_id, why in list(rejected.items())[:5])
+    more = f" and {len(rejected) - 5} more" if len(rejected) > 5 else ""
+    console.print(
+        f"warning: {out}: {len(rejected)} run files did not verify and are run again ({shown}{more})",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 def _announce_resume(

@@ -40,7 +40,7 @@ def _run_pair(
     """The shocked model and its counterfactual (None when there is no shock), both run to the
     horizon; value added is summed per firm over the resilience `window`.
 
-    With `fork`, the months before the first shock are simulated once: the two runs are
+    With `fork`, the months before the first shock (burn-in included) are simulated once: the two runs are
     identical until then (common random numbers), so the counterfactual is forked from the
     shocked model there (EcosystemModel.fork); the same results as both run from scratch.
     """
@@ -50,7 +50,7 @@ def _run_pair(
     if window is None:
         return model.run(), None
     if fork:
-        model.run(start)
+        model.run(model.burn_in + start)  # shock starts count from the end of the burn-in
         counterfactual = model.fork(without_shocks=True, agent_data=False)
     else:
         counterfactual = EcosystemModel(scn.without_shocks(), rng=seed, **kept)

@@ -17,12 +17,13 @@ the same command skips them. Runs that raised are kept with their error and run 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
 import os
 import platform
-import shutil
+import re
 import socket
 import sys
 import time
@@ -48,6 +49,8 @@ RUN_META_KEY = b"rongtong.run"
 ID_COLUMNS = ("run_id", "point", "scenario", "replicate")
 # files this module writes; --fresh removes these and nothing else
 ARTIFACTS = ("manifest.json", "outcomes.parquet", "timeseries.parquet")
+RUN_FILE = re.compile(r"p\d+-r\d+\.parquet")  # runs/<run_id>.parquet (plan.run_id)
+TEMP_FILE = re.compile(r"\..+\.tmp")  # sim.io.write_atomic's temp file
 VERSIONED = (
     "rongtong",
     "mesa",
@@ -121,6 +124,8 @@ def execute_run(task: RunTask) -> RunOutput:
         error = f"{type(exc).__name__}: {exc}".replace("\n", " ")
         trace = traceback.format_exc()
     record = {
+        "identity": run_identity(task),
+        "data_sha256": data_checksum(frame_with_ids(frame, task)),
         "run_id": task.run_id,
         "point": task.point,
         "scenario": task.label,
@@ -134,18 +139,46 @@ def execute_run(task: RunTask) -> RunOutput:
         "cpu_seconds": time.process_time() - cpu_started,  # < seconds: the worker waited for a core
         "worker": f"{socket.gethostname()}:{os.getpid()}",
     }
-    frame.insert(0, "run_id", task.run_id)
-    frame.insert(1, "point", task.point)
-    frame.insert(2, "scenario", task.label)
-    frame.insert(3, "replicate", task.replicate)
-    frame["step"] = frame["step"].astype("int64")
-    table = pa.Table.from_pandas(frame, preserve_index=False)
+    table = pa.Table.from_pandas(frame_with_ids(frame, task), preserve_index=False)
     table = table.replace_schema_metadata(
         {**(table.schema.metadata or {}), RUN_META_KEY: json.dumps(record).encode()}
     )
     sink = pa.BufferOutputStream()
     pq.write_table(table, sink)
     return RunOutput(task.run_id, error, sink.getvalue().to_pybytes())
+
+
+def frame_with_ids(frame: pd.DataFrame, task: RunTask) -> pd.DataFrame:
+    """The run's series as stored: its ids first, `step` as an integer."""
+    frame = frame.copy()
+    frame.insert(0, "run_id", task.run_id)
+    frame.insert(1, "point", task.point)
+    frame.insert(2, "scenario", task.label)
+    frame.insert(3, "replicate", task.replicate)
+    frame["step"] = frame["step"].astype("int64")
+    return frame
+
+
+def run_identity(task: RunTask) -> str:
+    """What the run is, by content: its design point (label, parameters, scenario fingerprint),
+    its seed and what it keeps. A run file whose identity differs is another run's."""
+    blob = {
+        "scenario": task.label,
+        "params": task.params,
+        "scenario_fingerprint": task.scenario.fingerprint(),
+        "seed": task.seed,
+        "outcomes": list(task.outcomes) if task.outcomes is not None else "all",
+        "series": list(task.series),
+    }
+    text = json.dumps(blob, sort_keys=True, default=str).encode()
+    return hashlib.sha256(text).hexdigest()[:32]
+
+
+def data_checksum(frame: pd.DataFrame) -> str:
+    """A checksum of a run's stored series (row hashes of every column, names included)."""
+    digest = hashlib.sha256(json.dumps(list(frame.columns)).encode())
+    digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    return digest.hexdigest()
 
 
 def _cf(series: tuple[str, ...] | list[str]) -> list[str]:
@@ -213,6 +246,7 @@ class RunStore:
         self.runs_dir = self.out / "runs"
         self.manifest_path = self.out / "manifest.json"
         self.code_changed = False  # set by check(): the finished runs were made by other code
+        self.rebuilt = False  # set by check(): the manifest was unreadable and is written anew
 
     # ------------------------------------------------------------ opening
     def check(self, exp: Experiment, fresh: bool) -> None:
@@ -222,12 +256,10 @@ class RunStore:
         if fresh:
             return
         if self.manifest_path.exists():
-            try:
-                old = json.loads(self.manifest_path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                raise InputError(
-                    f"{self.manifest_path}: not a readable manifest; use --fresh to start the experiment over"
-                ) from None
+            old = self.read_manifest()
+            if old is None:  # torn or not a manifest: rebuilt from the run files that verify
+                self.rebuilt = True
+                return
             if old.get("fingerprint") != exp.fingerprint():
                 raise InputError(
                     f"{self.out}: holds results of a different experiment ({old.get('experiment_file') or old.get('experiment')}, "
@@ -235,10 +267,8 @@ class RunStore:
                     "outputs changed; use --fresh to discard those results, or another --out"
                 )
             self.code_changed = old.get("code_sha256") not in (None, code_hash())
-        elif self.runs_dir.is_dir() and any(self.runs_dir.iterdir()):
-            raise InputError(
-                f"{self.out}: has run files but no manifest.json; use --fresh to start over, or another --out"
-            )
+        elif self.runs_dir.is_dir() and any(self.runs_dir.glob("p*-r*.parquet")):
+            self.rebuilt = True  # run files without a manifest: kept where they verify
 
     def open(self, exp: Experiment, fresh: bool, executor: str, pending: int) -> dict:
         """Clear it if `fresh`, write the manifest with a new session; return the manifest."""
@@ -248,6 +278,8 @@ class RunStore:
         for stale in self.runs_dir.glob(".*.tmp"):  # a temp file of a run killed mid-write
             stale.unlink(missing_ok=True)
         manifest = self.read_manifest() or self.new_manifest(exp)
+        if self.rebuilt:
+            manifest["rebuilt"] = now()  # the earlier sessions were lost with the old manifest
         manifest["sessions"].append(
             {
                 "started": now(),
@@ -265,14 +297,28 @@ class RunStore:
         return manifest
 
     def clear(self) -> None:
-        shutil.rmtree(self.runs_dir, ignore_errors=True)
+        """--fresh: remove the files this tool writes (run files by their names, temp files of
+        killed writes, the artifacts) and nothing else; runs/ goes only once it is empty."""
+        if self.runs_dir.is_dir():
+            for path in self.runs_dir.iterdir():
+                if path.is_file() and (
+                    RUN_FILE.fullmatch(path.name) or TEMP_FILE.fullmatch(path.name)
+                ):
+                    path.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                self.runs_dir.rmdir()
         for name in ARTIFACTS:
             (self.out / name).unlink(missing_ok=True)
 
     def read_manifest(self) -> dict | None:
-        if not self.manifest_path.exists():
+        """The manifest, or None when there is none or it is not one (torn, `[]`, no sessions)."""
+        try:
+            manifest = json.loads(self.manifest_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
             return None
-        return json.loads(self.manifest_path.read_text(encoding="utf-8"))
+        if not isinstance(manifest, dict) or not isinstance(manifest.get("sessions"), list):
+            return None
+        return manifest
 
     def new_manifest(self, exp: Experiment) -> dict:
         spec = exp.spec
@@ -322,16 +368,35 @@ class RunStore:
     def save(self, output: RunOutput) -> None:
         write_atomic(self.run_path(output.run_id), lambda p: p.write_bytes(output.payload))
 
-    def finished(self, exp: Experiment) -> set[str]:
-        """Runs already written without an error (those are not run again)."""
-        done = set()
-        for run in exp.runs():
-            path = self.run_path(run.run_id)
-            if path.exists():
-                record = read_run_record(path)
-                if record is not None and record["error"] is None and record["seed"] == run.seed:
-                    done.add(run.run_id)
-        return done
+    def finished(self, exp: Experiment) -> tuple[set[str], dict[str, str]]:
+        """Runs already written without an error whose file verifies (not run again), and the
+        run files that did not verify, with why (they are run again)."""
+        done, rejected = set(), {}
+        for task in tasks_for(exp, exp.runs()):
+            path = self.run_path(task.run_id)
+            if not path.exists():
+                continue
+            why = self._verify(path, task)
+            if why is None:
+                done.add(task.run_id)
+            elif why != "failed":
+                rejected[task.run_id] = why
+        return done, rejected
+
+    @staticmethod
+    def _verify(path: Path, task: RunTask) -> str | None:
+        """None when the file holds this run, finished and intact; else what is wrong."""
+        try:
+            table = pq.read_table(path)
+            record = json.loads(table.schema.metadata[RUN_META_KEY])
+            frame = table.replace_schema_metadata(None).to_pandas()
+        except (OSError, KeyError, TypeError, ValueError, pa.ArrowException):
+            return "unreadable"
+        if record.get("identity") != run_identity(task):
+            return "another run's file (its design point, scenario or seed differ)"
+        if record.get("data_sha256") != data_checksum(frame):
+            return "its data do not match their checksum"
+        return "failed" if record.get("error") is not None else None
 
     def consolidate(self, exp: Experiment) -> pd.DataFrame:
         """Write outcomes.parquet and timeseries.parquet from the run files, in design order."""

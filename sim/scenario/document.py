@@ -48,7 +48,19 @@ class Scenario(Section):
     description: str = param(
         "", "What the scenario represents and where its numbers come from.", "-"
     )
-    steps: int = param(120, "Months simulated.", "months", ge=1, le=10_000)
+    steps: int = param(120, "Months recorded (after the burn-in).", "months", ge=1, le=10_000)
+    burn_in: int = param(
+        0,
+        "Months simulated before the first recorded month and not recorded: the books and "
+        "inventories settle to what the behavioural rules keep them at. Month 0 of the series "
+        "and of every shock's `start` is the first month after the burn-in; a paired run "
+        "simulates the burn-in once (the counterfactual is forked at the first shock). 0: "
+        "record from the opening books (docs/ODD.md, Initialization: about 180 months until unmet "
+        "demand settles; credit drawn, exits and links trend longer).",
+        "months",
+        ge=0,
+        le=10_000,
+    )
     window: int = param(
         24,
         "Months after the last shock ends that the resilience outcomes still count: their window "
@@ -94,6 +106,8 @@ class Scenario(Section):
                     raise ValueError(
                         f"shocks.{i}.category: must be < {n} for tier {shock.tier}, got {shock.category}"
                     )
+            if isinstance(shock, SupplierDisruption) and shock.target != "category":
+                _check_disrupted_count(i, shock, eco)
             if isinstance(shock, SupplierDisruption) and shock.firm is not None:
                 lo, hi = tier_firm_ids(eco, shock.tier)
                 if not lo <= shock.firm < hi:
@@ -132,6 +146,15 @@ class Scenario(Section):
         """A stable hash of the validated content (name and description included)."""
         blob = json.dumps(self.model_dump(mode="json"), sort_keys=True).encode()
         return hashlib.sha256(blob).hexdigest()[:16]
+
+
+def _check_disrupted_count(i: int, shock: SupplierDisruption, eco: Ecosystem) -> None:
+    """A disruption cannot hit more firms than its tier has (it was silently clipped)."""
+    lo, hi = tier_firm_ids(eco, shock.tier)
+    if shock.count is not None and shock.count > hi - lo:
+        raise ValueError(
+            f"shocks.{i}.count: tier {shock.tier} has {hi - lo} firms, got {shock.count}"
+        )
 
 
 def scenario_json_schema() -> dict:

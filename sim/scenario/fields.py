@@ -22,7 +22,7 @@ def param(default: Any, description: str, unit: str, source: str | None = None, 
 class Section(BaseModel):
     """Strict: a misspelled field is an error, never silently ignored."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
 
 
 # Beta(a, b) parameters

@@ -7,7 +7,8 @@ from typing import Any
 
 import yaml
 
-from sim.errors import InputError
+from sim.errors import InputError, preview
+from sim.io import load_yaml
 from sim.scenario.document import Scenario
 from sim.scenario.overrides import apply_overrides
 from sim.scenario.validation import validate_scenario
@@ -23,15 +24,18 @@ def _read_yaml(path: Path, chain: tuple[Path, ...] = ()) -> dict:
         where = f"{chain[-1]}: field 'extends'" if chain else str(path)
         raise InputError(f"{where}: scenario file not found: {path}")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" at line {mark.line + 1}" if mark else ""
         raise InputError(f"{path}: not valid YAML{at}: {getattr(exc, 'problem', exc)}") from None
     except UnicodeDecodeError:
         raise InputError(f"{path}: not a UTF-8 text file") from None
-    if data is None:
-        data = {}
+    if data is None or data == {}:  # every default, almost always a mistake (a wrong file)
+        raise InputError(
+            f"{path}: the scenario file is empty; give at least `extends:` or one field "
+            "(an all-defaults scenario is `name: default`)"
+        )
     if not isinstance(data, dict):
         raise InputError(
             f"{path}: expected a mapping of scenario fields at the top level, got {type(data).__name__}"
@@ -40,7 +44,7 @@ def _read_yaml(path: Path, chain: tuple[Path, ...] = ()) -> dict:
     if parent is None:
         return data
     if not isinstance(parent, str):
-        raise InputError(f"{path}: field 'extends': expected a file name, got {parent!r}")
+        raise InputError(f"{path}: field 'extends': expected a file name, got {preview(parent)}")
     base = _read_yaml((path.parent / parent).resolve(), (*chain, path))
     return deep_merge(base, data)
 

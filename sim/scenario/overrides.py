@@ -83,11 +83,13 @@ def scenario_from_flat(**params: Any) -> Scenario:
     """
     data: dict[str, Any] = {}
     for key, value in params.items():
-        if key in ("name", "description", "steps", "shocks"):
+        if key in ("name", "description", "steps", "burn_in", "window", "shocks"):
             data[key] = value
             continue
         if key not in FLAT_INDEX:
-            close = difflib.get_close_matches(key, [*FLAT_INDEX, "steps", "shocks", "name"], n=1)
+            close = difflib.get_close_matches(
+                key, [*FLAT_INDEX, "steps", "burn_in", "shocks", "name"], n=1
+            )
             hint = f"; did you mean '{close[0]}'?" if close else ""
             raise InputError(f"keyword parameters: field '{key}': unknown parameter{hint}")
         section, name = FLAT_INDEX[key].split(".")

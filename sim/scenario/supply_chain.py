@@ -158,3 +158,15 @@ class Adaptation(Section):
     search_patience: int = param(
         2, "Months of low fill rate before a buyer starts to search.", "months", ge=1
     )
+    link_half_life: float = param(
+        0.0,
+        "Half-life of a supply link: each month every link is drawn to end with hazard "
+        "1 - 2^(-1/half_life); a drawn link ends outright only above the buyer's multi-sourcing "
+        "count, else when a new seller with room for its orders is found by the search's choice "
+        "rule (sim.ecosystem.link_turnover). 0 turns turnover off (the default: at 13 months the "
+        "capacity-bound switches realize a half-life of about 23 months).",
+        "months",
+        source="DESIGN section 9: supply-link half-life about 13 months (Hungarian firm network)",
+        ge=0.0,
+        le=1200.0,
+    )

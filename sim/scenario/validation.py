@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from sim.errors import InputError
+from sim.errors import InputError, preview
 from sim.scenario.document import Scenario
 from sim.scenario.shocks import SHOCK_CLASSES, SHOCK_TYPES, ShockBase, shock_type
 
@@ -38,13 +38,13 @@ def _format_validation_error(source: str, err: ValidationError, data: Any) -> st
             f"{source}: field '{loc}': unknown field; {hint}expected one of: {', '.join(allowed)}"
         )
     if first["type"] == "union_tag_invalid":
-        return f"{source}: field '{loc}.type': unknown shock type {first['input'].get('type')!r}; expected one of: {', '.join(SHOCK_TYPES)}"
+        return f"{source}: field '{loc}.type': unknown shock type {preview(first['input'].get('type'))}; expected one of: {', '.join(SHOCK_TYPES)}"
     if first["type"] == "union_tag_not_found":
         return f"{source}: field '{loc}': a shock needs a 'type', one of: {', '.join(SHOCK_TYPES)}"
     if msg.startswith("Value error, "):
         msg = msg.removeprefix("Value error, ")
     got = first.get("input")
-    got_text = "" if isinstance(got, dict) else f" (got {got!r})"
+    got_text = "" if isinstance(got, dict) else f" (got {preview(got)})"
     where = f"field '{loc}'" if loc else "scenario"
     return f"{source}: {where}: {msg}{got_text}"
 

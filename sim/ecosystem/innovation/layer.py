@@ -103,9 +103,10 @@ class InnovationLayer:
         self.innovations = dict.fromkeys(("innovations_sme", "innovations_leader"), 0.0)
         self.tech_index_start = tech_index(firms.tech, normal, firms.R)
         self.obsolescence = resolve_obsolescence(
-            scn.shocks, firms.n_categories, draws.obsolete_categories
+            model.shock_specs, firms.n_categories, draws.obsolete_categories
         )
         self.series: dict[str, float] = dict.fromkeys(INNOVATION_SERIES, 0.0)
+        self.recorded_from = 0  # the first recorded month on the model's clock (start_recording)
 
     # ------------------------------------------------------------ the month
     def step(self, t: int, flows: MarketFlows) -> None:
@@ -360,9 +361,26 @@ class InnovationLayer:
             "rd_intensity": np.where(researches, self.research.rd_intensity, np.nan),
         }
 
+    def start_recording(self) -> None:
+        """At the end of the burn-in: the run's totals, deals and reviews count from here, the
+        technology index grows from its level now."""
+        self.recorded_from = self.model.month + 1
+        self.research.totals = dict.fromkeys(self.research.totals, 0.0)
+        self.innovations = dict.fromkeys(self.innovations, 0.0)
+        self.royalties.total = 0.0
+        self.deal_log.deals = []
+        self.deal_log.counts = dict.fromkeys(self.deal_log.counts, 0.0)
+        self.certification.reviews = []
+        normal = self.model.normal_output
+        self.tech_index_start = tech_index(self.firms.tech, normal, self.firms.R)
+
     def deals_frame(self) -> pd.DataFrame:
-        """Every deal of the run, one row each (written as deals.parquet)."""
-        return self.deal_log.frame()
+        """Every deal of the recorded months, one row each (written as deals.parquet); `step`
+        is the month's row in the series."""
+        frame = self.deal_log.frame()
+        if self.recorded_from:
+            frame["step"] -= self.recorded_from
+        return frame
 
     def outcomes(self, ts: pd.DataFrame) -> dict[str, float]:
         """Run-level innovation outcomes (DESIGN section 5) and a few more for calibration."""
@@ -376,4 +394,5 @@ class InnovationLayer:
             self.deal_log.counts,
             self.tech_index_start,
             self.certification.reviews,
+            self.recorded_from,
         )

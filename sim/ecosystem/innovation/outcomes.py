@@ -51,12 +51,17 @@ def _per(a: float, b: float) -> float:
 
 
 def _commercialization(
-    registry: Registry, is_leader: np.ndarray, horizon: int, rules: Innovation
+    registry: Registry, is_leader: np.ndarray, horizon: int, rules: Innovation, start: int = 0
 ) -> dict[str, float]:
     """Of the innovations old enough to have been used (the cohort), the share commercialized, by
-    maker; and the mean lag of those that were."""
+    maker; and the mean lag of those that were. Innovations made from month `start` (the end
+    of the burn-in, on the model's clock) over `horizon` recorded months."""
     reg = registry
-    born, firm, done = reg.born[: reg.n], reg.firm[: reg.n], reg.commercialized_at[: reg.n]
+    kept = reg.born[: reg.n] >= start
+    born, firm = reg.born[: reg.n][kept] - start, reg.firm[: reg.n][kept]
+    done = np.where(
+        reg.commercialized_at[: reg.n][kept] >= 0, reg.commercialized_at[: reg.n][kept] - start, -1
+    )
     window = rules.shelf_life_months + rules.integration_months
     cohort = born < horizon - window
     used = done >= 0
@@ -74,13 +79,13 @@ def _commercialization(
     }
 
 
-def _reviews(ts: pd.DataFrame, reviews: list[dict[str, float]]) -> dict[str, float]:
+def _reviews(ts: pd.DataFrame, reviews: list[dict[str, float]], start: int = 0) -> dict[str, float]:
     """Certification at the end, and the little giants' place among small firms, pooled over the
     reviews from the second year: shares of revenue and of the profits of profitable firms (both in
     [0, 1]), and the gap of their profit margin over the other small firms' (percentage points)."""
     horizon = len(ts)
     frame = pd.DataFrame(reviews)
-    later = frame[frame["step"] >= 23] if len(frame) else frame
+    later = frame[frame["step"] >= start + 23] if len(frame) else frame
 
     def pooled(name: str) -> float:
         return float(later[name].sum()) if len(later) else math.nan
@@ -109,11 +114,13 @@ def innovation_outcomes(
     deal_counts: dict[str, float],
     tech_index_start: float,
     reviews: list[dict[str, float]],
+    first_month: int = 0,
 ) -> dict[str, float]:
     """Run-level innovation outcomes, in the order of INNOVATION_OUTCOMES then INNOVATION_EXTRA_OUTCOMES.
 
     totals: R&D (rd_sme, rd_leader), innovations (innovations_sme, innovations_leader) and royalties
-    of the run; ts: the run's monthly series."""
+    of the run; ts: the run's monthly series; first_month: its first month on the model's clock (the
+    registry's and the reviews' months are on that clock)."""
     horizon = len(ts)
     rd_sme, rd_leader = totals["rd_sme"], totals["rd_leader"]
     inn_sme, inn_leader = totals["innovations_sme"], totals["innovations_leader"]
@@ -142,7 +149,7 @@ def innovation_outcomes(
         "royalties": totals["royalties"],
         "joint_projects": count["joint_project"],
         "fund_investments": count["fund_investment"],
-        **_commercialization(registry, is_leader, horizon, rules),
-        **_reviews(ts, reviews),
+        **_commercialization(registry, is_leader, horizon, rules, first_month),
+        **_reviews(ts, reviews, first_month),
     }
     return {name: found[name] for name in (*INNOVATION_OUTCOMES, *INNOVATION_EXTRA_OUTCOMES)}

@@ -163,17 +163,22 @@ class PairedRun:
         self.seed = int(seed)
         self.shocked = EcosystemModel(scenario, rng=self.seed)
         self.paired = bool(scenario.shocks)
-        self.counterfactual = (
-            EcosystemModel(scenario.without_shocks(), rng=self.seed) if self.paired else None
-        )
+        self.shocked.run(scenario.burn_in)  # the burn-in once, the counterfactual forked after it
+        self.counterfactual = None
+        if self.paired:
+            self.counterfactual = (
+                self.shocked.fork(without_shocks=True, agent_data=False)
+                if scenario.burn_in
+                else EcosystemModel(scenario.without_shocks(), rng=self.seed)
+            )
         self.shock_start: int | None = min((s.start for s in scenario.shocks), default=None)
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------ stepping
     @property
     def month(self) -> int:
-        """Months simulated so far."""
-        return int(self.shocked.steps)
+        """Months recorded so far (the burn-in is simulated when the run is built)."""
+        return int(self.shocked.steps) - self.shocked.burn_in
 
     @property
     def horizon(self) -> int:
@@ -253,8 +258,8 @@ class PairedRun:
         loss = np.zeros(n) if loss is None or self.month == 0 else np.asarray(loss)
         finance = getattr(model, "finance", None)
         failed = ~finance.state.alive.copy() if finance is not None else np.zeros(n, dtype=bool)
-        last = self.month - 1
-        if last >= 0:
+        last = model.month  # on the model's clock, as its shocks' starts are
+        if self.month > 0:
             for item in model.shocks.items:
                 if isinstance(item.spec, LeaderFailure) and intensity(item.spec, last) > 0:
                     failed[item.firms] = True
