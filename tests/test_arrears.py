@@ -12,8 +12,9 @@ def test_overhead_share_has_the_schema_mean_and_sd():
     nothing): mean overhead_share and SD overhead_sigma (a moderate sigma, whose sample SD is
     tight; the AR(1) state, which is the same at any sigma, is checked at the default)."""
     scn = small_scenario(
-        overhead_sigma=0.02, overhead_persistence=0.5, n_smes=200, n_suppliers=400, steps=60
-    )
+        overhead_draw="lognormal", overhead_sigma=0.02, overhead_persistence=0.5,
+        n_smes=200, n_suppliers=400, steps=60,
+    )  # fmt: skip
     model = sim.EcosystemModel(scn, rng=5)
     fin, cfg = model.finance, model.scenario.finance
     small = model.network.kind != LEADER
@@ -32,9 +33,20 @@ def test_overhead_share_has_the_schema_mean_and_sd():
 
 def test_overhead_share_moments_at_the_default_sigma():
     """At the default sigma the share is exp of the unit-variance state: its mean and SD over
-    the state's distribution (by quadrature) are the schema's."""
-    model = sim.EcosystemModel(small_scenario(), rng=0)
-    fin, cfg = model.finance, model.scenario.finance
+    the state's distribution (by quadrature) are the schema's; the clipped normal kept as the
+    default until exits are recalibrated has a mean about twice the share (issue 15)."""
+    clipped_mean, _ = _quadrature_moments(small_scenario())
+    assert 0.059 < clipped_mean < 0.062  # 6.05 % at share 3 %, sigma 11 %
+    mean, sd = _quadrature_moments(small_scenario(overhead_draw="lognormal"))
+    cfg = sim.EcosystemModel(small_scenario(), rng=0).scenario.finance
+    assert abs(mean / cfg.overhead_share - 1.0) < 1e-3
+    assert abs(sd / cfg.overhead_sigma - 1.0) < 2e-2
+
+
+def _quadrature_moments(scn) -> tuple[float, float]:
+    """Mean and SD of an SME's overhead share over its N(0, 1) state (Gauss-Hermite quadrature)."""
+    model = sim.EcosystemModel(scn, rng=0)
+    fin = model.finance
     z, w = np.polynomial.hermite_e.hermegauss(120)
     w = w / w.sum()
     firm = int(model.network.firms_of_kind[SME][0])
@@ -46,8 +58,7 @@ def test_overhead_share_moments_at_the_default_sigma():
     v = np.array(values)
     mean = float(w @ v)
     sd = float(np.sqrt(w @ (v - mean) ** 2))
-    assert abs(mean / cfg.overhead_share - 1.0) < 1e-3
-    assert abs(sd / cfg.overhead_sigma - 1.0) < 2e-2
+    return mean, sd
 
 
 def _over_the_limit(months_to_exit: int, months: int, recover: bool = False):

@@ -73,7 +73,8 @@ class FinanceSystem:
         self._is_supplier = net.kind == SUPPLIER
         self._cash_months = np.where(leader, fin.cash_months_leader, fin.cash_months)
         sigma = np.where(leader, fin.overhead_sigma_leader, fin.overhead_sigma)
-        # the overhead share is lognormal: mean overhead_share, SD sigma (log-SD from the CV)
+        self._overhead_sigma, self._lognormal = sigma, fin.overhead_draw == "lognormal"
+        # lognormal overhead share: mean overhead_share, SD sigma (log-SD from the CV)
         mean = fin.overhead_share
         self._overhead_log_sd = np.sqrt(np.log1p((sigma / mean) ** 2)) if mean > 0 else 0 * sigma
         # weight of this month's draw in the AR(1) overhead shock (unit stationary variance)
@@ -87,8 +88,10 @@ class FinanceSystem:
         normal_revenue = model.price * model.normal_output
         self.state = FinanceState.opening(net.n_firms, self.ring, normal_revenue)
         self.state.cash = self.cash_target()
-        # the overhead shock starts in its stationary distribution (keyed by firm slot)
-        self.state.overhead_noise = model.draws["overhead_start"].normal(0, np.arange(net.n_firms))
+        if self._lognormal:  # the overhead shock starts in its stationary distribution (by slot)
+            self.state.overhead_noise = model.draws["overhead_start"].normal(
+                0, np.arange(net.n_firms)
+            )
         trade_credit.book_past_trade(
             net, model.normal_output, model.product_price, self.payment_days(), self.ring
         )
@@ -212,7 +215,11 @@ class FinanceSystem:
         month["interest_paid"] = interest_paid
 
     def overhead_shares(self) -> np.ndarray:
-        """This month's overhead share of each firm: lognormal, mean overhead_share, SD overhead_sigma."""
+        """This month's overhead share of each firm: lognormal (mean overhead_share, SD
+        overhead_sigma), or the clipped normal max(share + sigma z, 0) kept as the default."""
+        if not self._lognormal:
+            noise = self._overhead_sigma * self.state.overhead_noise
+            return np.maximum(self.cfg.overhead_share + noise, 0.0)
         s = self._overhead_log_sd
         return self.cfg.overhead_share * np.exp(s * self.state.overhead_noise - 0.5 * s * s)
 
@@ -244,8 +251,10 @@ class FinanceSystem:
             households -= cash
         st.sectors["households"] = households
         st.debt[firms] = 0.0
-        st.overhead_noise[firms] = self.model.draws["overhead_entry"].normal(
-            self.model.month, firms
+        st.overhead_noise[firms] = (
+            self.model.draws["overhead_entry"].normal(self.model.month, firms)
+            if self._lognormal
+            else 0.0
         )
         st.arrears_months[firms] = 0
         st.last_trade_loss[firms] = -(10**9)
