@@ -539,8 +539,28 @@ def dashboard(
     serve(scenario, host=host, port=port)
 
 
-def main() -> None:
-    app()
+def main(argv: list[str] | None = None) -> None:
+    """The console entry point. A usage error (`--steps 0`, an unknown option) is one line and
+    exit 2, like every other bad input, instead of click's multi-line box."""
+    try:  # typer >= 0.29 carries its own copy of click
+        from typer._click.exceptions import UsageError
+    except ImportError:  # pragma: no cover - an older typer on plain click
+        from click.exceptions import UsageError
+
+    try:
+        code = app(args=argv, standalone_mode=False)
+    except UsageError as exc:
+        where = exc.ctx.command_path if exc.ctx is not None else "rongtong"
+        err_console.print(
+            f"error: {where}: {one_line(exc.format_message())}",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+        sys.exit(2)
+    except typer.Abort:
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

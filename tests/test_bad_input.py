@@ -117,3 +117,26 @@ def test_an_ecosystem_too_large_for_one_machine_is_refused_before_it_is_built(
 ):
     path = _scenario(tmp_path, f"extends: tiny.yaml\necosystem: {ecosystem}\n")
     _refused(cli("run", str(path), "--out", str(tmp_path / "out")), *words)
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (
+            ["run", "scenarios/baseline.yaml", "--steps", "0"],
+            ["--steps", "greater than or equal to 1"],
+        ),
+        (["run", "scenarios/baseline.yaml", "--seed", "-1"], ["--seed"]),
+        (["sweep"], ["Missing argument"]),
+        (["bogus"], ["No such command 'bogus'"]),
+    ],
+)
+def test_a_usage_error_is_one_line_and_exit_2(argv, words, capsys, tmp_path):
+    from sim.cli import main
+
+    with pytest.raises(SystemExit) as ended:
+        main([*argv, "--out", str(tmp_path / "out")] if argv[0] == "run" else argv)
+    err = capsys.readouterr().err.strip().splitlines()
+    assert ended.value.code == 2 and len(err) == 1, err
+    assert all(word in err[0] for word in words), err[0]
+    assert not (tmp_path / "out").exists()
